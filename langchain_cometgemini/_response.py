@@ -1,0 +1,397 @@
+"""Pure conversion of Gemini answers into LangChain messages.
+
+One parser serves both paths: :func:`parse_event` turns one
+``GenerateContentResponse`` (a unary answer, or one event of a stream) into an
+``AIMessageChunk``; the unary path calls it too and turns the chunk into an
+``AIMessage``. So the sum of a stream's chunks and the unary message are built
+by the same code. Shapes follow ``langchain-google-genai`` (see
+``docs/message_format.md``) so langchain-core's ``google_genai`` translator
+yields standard ``content_blocks``.
+
+Response reference: https://ai.google.dev/api/generate-content#generatecontentresponse
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages.base import merge_content
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+__all__ = [
+    "SIGNATURES_KEY",
+    "StreamState",
+    "final_chunk",
+    "parse_event",
+    "response_to_result",
+    "usage_from",
+]
+
+PROVIDER = "google_genai"
+SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
+"""``additional_kwargs`` key mapping tool-call id -> thought signature (as
+``langchain-google-genai`` names it, so histories move between the two)."""
+
+# Outcome enum of CodeExecutionResult, kept as the proto numbers genai uses.
+# See https://ai.google.dev/api/caching#Outcome
+OUTCOMES = {
+    "OUTCOME_UNSPECIFIED": 0,
+    "OUTCOME_OK": 1,
+    "OUTCOME_FAILED": 2,
+    "OUTCOME_DEADLINE_EXCEEDED": 3,
+}
+
+# Candidate fields surfaced in response_metadata, wire name -> our key.
+_CANDIDATE_META = {
+    "finishReason": "finish_reason",
+    "finishMessage": "finish_message",
+    "safetyRatings": "safety_ratings",
+    "groundingMetadata": "grounding_metadata",
+    "urlContextMetadata": "url_context_metadata",
+    "citationMetadata": "citation_metadata",
+    "avgLogprobs": "avg_logprobs",
+    "logprobsResult": "logprobs_result",
+}
+_KNOWN_PART_KEYS = frozenset(
+    {
+        "text",
+        "thought",
+        "thoughtSignature",
+        "inlineData",
+        "functionCall",
+        "executableCode",
+        "codeExecutionResult",
+    }
+)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_SNAKE_CACHE: dict[str, str] = {}
+
+
+def _snake(key: str) -> str:
+    cached = _SNAKE_CACHE.get(key)
+    if cached is None:
+        cached = _SNAKE_CACHE[key] = _CAMEL.sub(r"_\1", key).lower()
+    return cached
+
+
+def snake_keys(value: Any) -> Any:
+    """Recursively snake_case dict keys (values untouched).
+
+    Metadata is exposed with the SDK's snake_case keys because that is what
+    langchain-google-genai produces and what langchain-core's translator reads
+    (``grounding_supports``, ``segment.start_index``, ...).
+    """
+    if isinstance(value, dict):
+        return {_snake(k): snake_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_keys(v) for v in value]
+    return value
+
+
+def usage_from(raw: Any) -> UsageMetadata | None:
+    """Map ``usageMetadata`` to LangChain's usage, as DESIGN.md specifies.
+
+    input = prompt + tool-use prompt; output = candidates + thoughts. The
+    service's ``totalTokenCount`` is kept as sent.
+    """
+    if not isinstance(raw, dict):
+        return None
+    prompt = _int(raw.get("promptTokenCount")) + _int(raw.get("toolUsePromptTokenCount"))
+    thoughts = _int(raw.get("thoughtsTokenCount"))
+    output = _int(raw.get("candidatesTokenCount")) + thoughts
+    total = raw.get("totalTokenCount")
+    usage = UsageMetadata(
+        input_tokens=prompt,
+        output_tokens=output,
+        total_tokens=_int(total) if total is not None else prompt + output,
+    )
+    if "cachedContentTokenCount" in raw:
+        usage["input_token_details"] = {
+            "cache_read": _int(raw["cachedContentTokenCount"])
+        }
+    if thoughts:
+        usage["output_token_details"] = {"reasoning": thoughts}
+    return usage
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@dataclass
+class StreamState:
+    """What the parser remembers between the events of one stream.
+
+    ``block_*`` give each content block a stable ``index`` across chunks, so
+    LangChain's chunk aggregation joins the pieces of one thinking block and
+    never merges two different blocks; ``tool_index`` does the same for tool
+    calls. The rest keeps the latest cumulative usage and metadata, which the
+    final chunk reports once (the service's counts are cumulative: summing
+    them per event would over-count).
+    """
+
+    model: str
+    block_index: int = -1
+    block_kind: str = ""
+    block_signed: bool = False
+    tool_index: int = 0
+    usage: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    finished: bool = False
+    response_id: str | None = None
+
+
+def _next_index(state: StreamState, kind: str, signed: bool, mergeable: bool) -> int:
+    if not (
+        mergeable
+        and kind == state.block_kind
+        and not (signed and state.block_signed)
+    ):
+        state.block_index += 1
+        state.block_signed = False
+    state.block_kind = kind
+    state.block_signed = state.block_signed or signed
+    return state.block_index
+
+
+def _block(
+    state: StreamState, kind: str, sig: str | None, body: dict[str, Any], merge: bool
+) -> dict[str, Any]:
+    body["index"] = _next_index(state, kind, sig is not None, merge)
+    return body
+
+
+def _convert_part(
+    part: dict[str, Any],
+    state: StreamState,
+    calls: list[tuple[str, str, Any]],
+    signatures: dict[str, str],
+) -> str | dict[str, Any] | None:
+    """One wire part -> a content piece (str or block), or a recorded call."""
+    sig = part.get("thoughtSignature")
+    sig = sig if isinstance(sig, str) and sig else None
+    if "functionCall" in part:
+        fc = part["functionCall"] if isinstance(part["functionCall"], dict) else {}
+        call_id = fc.get("id") or str(uuid.uuid4())
+        calls.append((str(call_id), str(fc.get("name", "")), fc.get("args", {})))
+        if sig:
+            signatures[str(call_id)] = sig
+        return None
+    if "text" in part and isinstance(part["text"], str):
+        text = part["text"]
+        if part.get("thought"):
+            block = {"type": "thinking", "thinking": text}
+            if sig:
+                block["signature"] = sig
+            return _block(state, "thinking", sig, block, merge=True)
+        if sig is None:
+            if not text:
+                return None
+            state.block_kind = "str"
+            return text
+        block = {"type": "text", "text": text, "extras": {"signature": sig}}
+        return _block(state, "text", sig, block, merge=True)
+    if "inlineData" in part and isinstance(part["inlineData"], dict):
+        data = part["inlineData"]
+        mime = str(data.get("mimeType", "application/octet-stream"))
+        if mime.startswith("image/"):
+            block = {
+                "type": "image_url",
+                "image_url": {"url": f"data:{mime};base64,{data.get('data', '')}"},
+            }
+            if sig:
+                block["extras"] = {"signature": sig}
+            return _block(state, "image", sig, block, merge=False)
+    if "executableCode" in part and isinstance(part["executableCode"], dict):
+        code = part["executableCode"]
+        block = {
+            "type": "executable_code",
+            "executable_code": code.get("code", ""),
+            "language": code.get("language", "PYTHON"),
+            "id": str(code.get("id") or uuid.uuid4()),
+        }
+        if sig:
+            block["extras"] = {"signature": sig}
+        return _block(state, "code", sig, block, merge=False)
+    if "codeExecutionResult" in part and isinstance(part["codeExecutionResult"], dict):
+        result = part["codeExecutionResult"]
+        outcome = result.get("outcome", "OUTCOME_OK")
+        block = {
+            "type": "code_execution_result",
+            "code_execution_result": result.get("output", ""),
+            "outcome": OUTCOMES.get(str(outcome), 0),
+            "tool_call_id": str(result.get("id", "")),
+        }
+        if sig:
+            block["extras"] = {"signature": sig}
+        return _block(state, "result", sig, block, merge=False)
+    # A part kind this version does not know (or inline audio, file data): keep
+    # it whole so nothing is lost and it can be sent back as it came.
+    return _block(
+        state, "other", None, {"type": "non_standard", "value": dict(part)}, False
+    )
+
+
+def _candidate_content(
+    candidate: dict[str, Any], state: StreamState
+) -> tuple[str | list[Any], list[tuple[str, str, Any]], dict[str, str]]:
+    content: str | list[Any] = ""
+    calls: list[tuple[str, str, Any]] = []
+    signatures: dict[str, str] = {}
+    body = candidate.get("content")
+    parts = body.get("parts") if isinstance(body, dict) else None
+    for part in parts if isinstance(parts, list) else ():
+        if not isinstance(part, dict):
+            continue
+        piece = _convert_part(part, state, calls, signatures)
+        if piece is None:
+            continue
+        if content == "" and isinstance(piece, dict):
+            content = [piece]
+        else:
+            content = merge_content(content, piece if isinstance(piece, str) else [piece])
+    return content, calls, signatures
+
+
+def _record_metadata(
+    event: dict[str, Any], candidate: dict[str, Any] | None, state: StreamState
+) -> None:
+    meta = state.metadata
+    if isinstance(event.get("usageMetadata"), dict):
+        state.usage = event["usageMetadata"]
+    if event.get("modelVersion"):
+        meta["model_name"] = event["modelVersion"]
+    if event.get("responseId"):
+        state.response_id = meta["response_id"] = event["responseId"]
+    feedback = event.get("promptFeedback")
+    if isinstance(feedback, dict):
+        meta["prompt_feedback"] = snake_keys(feedback)
+        if feedback.get("blockReason"):
+            state.finished = True
+    if candidate is None:
+        return
+    for wire, key in _CANDIDATE_META.items():
+        if wire in candidate:
+            value = candidate[wire]
+            meta[key] = value if isinstance(value, str | int | float) else snake_keys(value)
+    if candidate.get("finishReason"):
+        state.finished = True
+
+
+def _pick_candidate(event: dict[str, Any], index: int = 0) -> dict[str, Any] | None:
+    candidates = event.get("candidates")
+    if not isinstance(candidates, list):
+        return None
+    for position, candidate in enumerate(candidates):
+        if isinstance(candidate, dict) and candidate.get("index", position) == index:
+            return candidate
+    return None
+
+
+def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
+    """Turn one streamed ``GenerateContentResponse`` into a chunk.
+
+    Content and tool calls are returned at once; usage and candidate metadata
+    are remembered in ``state`` and reported by :func:`final_chunk`.
+    """
+    if not isinstance(event, dict):
+        from langchain_cometgemini._errors import GeminiStreamError
+
+        raise GeminiStreamError(f"Stream event is not a JSON object: {event!r:.200}")
+    candidate = _pick_candidate(event)
+    _record_metadata(event, candidate, state)
+    content, calls, signatures = (
+        _candidate_content(candidate, state) if candidate else ("", [], {})
+    )
+    chunks = []
+    for call_id, name, args in calls:
+        chunks.append(
+            tool_call_chunk(
+                name=name, args=json.dumps(args), id=call_id, index=state.tool_index
+            )
+        )
+        state.tool_index += 1
+    return AIMessageChunk(
+        content=content,
+        tool_call_chunks=chunks,
+        additional_kwargs={SIGNATURES_KEY: signatures} if signatures else {},
+        response_metadata={"model_provider": PROVIDER},
+        id=state.response_id,
+    )
+
+
+def final_chunk(state: StreamState) -> AIMessageChunk:
+    """The closing chunk: usage (once, the last cumulative counts) and metadata."""
+    meta = {"model_provider": PROVIDER, "model_name": state.model, **state.metadata}
+    return AIMessageChunk(
+        content="",
+        usage_metadata=usage_from(state.usage),
+        response_metadata=meta,
+        id=state.response_id,
+        chunk_position="last",
+    )
+
+
+def _message(
+    response: dict[str, Any], candidate: dict[str, Any] | None, model: str
+) -> AIMessage:
+    state = StreamState(model=model)
+    _record_metadata(response, candidate, state)
+    content, calls, signatures = (
+        _candidate_content(candidate, state) if candidate else ("", [], {})
+    )
+    tool_calls, invalid = [], []
+    for call_id, name, args in calls:
+        if isinstance(args, dict):
+            tool_calls.append(tool_call(name=name, args=args, id=call_id))
+        else:
+            invalid.append(
+                invalid_tool_call(
+                    name=name,
+                    args=json.dumps(args),
+                    id=call_id,
+                    error=f"functionCall.args is {type(args).__name__}, not an object",
+                )
+            )
+    return AIMessage(
+        content=content,
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid,
+        additional_kwargs={SIGNATURES_KEY: signatures} if signatures else {},
+        response_metadata={"model_provider": PROVIDER, "model_name": model, **state.metadata},
+        usage_metadata=usage_from(state.usage),
+        id=state.response_id,
+    )
+
+
+def response_to_result(response: Any, model: str) -> ChatResult:
+    """Turn a unary ``GenerateContentResponse`` into a ``ChatResult``.
+
+    One generation per candidate (``n > 1``); a prompt blocked before any
+    candidate yields one empty message whose metadata carries the reason.
+    """
+    if not isinstance(response, dict):
+        from langchain_cometgemini._errors import GeminiStreamError
+
+        raise GeminiStreamError(f"Response is not a JSON object: {response!r:.200}")
+    raw = response.get("candidates")
+    candidates = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    generations = []
+    for candidate in candidates or [None]:
+        message = _message(response, candidate, model)
+        info = {"finish_reason": message.response_metadata.get("finish_reason")}
+        generations.append(ChatGeneration(message=message, generation_info=info))
+    return ChatResult(generations=generations, llm_output={"model_name": model})
+
+
+def chunk_to_generation(chunk: AIMessageChunk) -> ChatGenerationChunk:
+    """Wrap a message chunk for ``_stream``."""
+    return ChatGenerationChunk(message=chunk)

@@ -1,0 +1,549 @@
+"""``ChatCometGemini``: Gemini models through CometAPI's native Gemini endpoint.
+
+A thin class: settings and validation here; conversion lives in ``_request``,
+``_config``, ``_tools`` and ``_response`` (pure), HTTP in ``_client``. See
+``docs/index.md`` for the full guide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
+from urllib.parse import urlsplit
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    LangSmithParams,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils import secret_from_env
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+
+from langchain_cometgemini._client import GeminiHTTP
+from langchain_cometgemini._config import generation_config, normalize_safety_settings
+from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._request import build_contents, media_urls, model_generation
+from langchain_cometgemini._response import (
+    StreamState,
+    final_chunk,
+    parse_event,
+    response_to_result,
+)
+from langchain_cometgemini._tools import _is_pydantic_class, convert_tools, schema_of, tool_config
+
+__all__ = ["ChatCometGemini"]
+
+DEFAULT_BASE_URL = "https://api.cometapi.com"
+
+# Settings that may be overridden per call: ``invoke(x, temperature=0)``.
+_CALL_FIELDS = frozenset(
+    {
+        "model",
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_tokens",
+        "stop",
+        "n",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "response_mime_type",
+        "response_json_schema",
+        "response_schema",
+        "response_modalities",
+        "image_config",
+        "thinking_budget",
+        "thinking_level",
+        "include_thoughts",
+        "reasoning_effort",
+        "response_logprobs",
+        "logprobs",
+        "media_resolution",
+        "safety_settings",
+        "cached_content",
+        "model_kwargs",
+    }
+)
+_REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
+
+
+class _Call(NamedTuple):
+    model: str
+    body: dict[str, Any]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ChatCometGemini(BaseChatModel):
+    """Gemini chat models served by CometAPI, in Gemini's native REST format.
+
+    Setup: ``pip install langchain-cometgemini`` and set ``COMETAPI_KEY``.
+
+    Example:
+        .. code-block:: python
+
+            from langchain_cometgemini import ChatCometGemini
+
+            llm = ChatCometGemini(model="gemini-2.5-flash", temperature=0)
+            llm.invoke("Say hi")
+
+    Every field can also be given per call (``llm.invoke(x, model=...,
+    temperature=0)``). Messages follow ``langchain-google-genai``'s format
+    (``response_metadata["model_provider"] == "google_genai"``), so
+    ``message.content_blocks`` gives standard blocks. Full guide: docs/index.md.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(default="gemini-2.5-flash", alias="model_name")
+    """Gemini model id, e.g. ``gemini-2.5-flash`` or ``gemini-3-flash-preview``."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("COMETAPI_KEY", default=None),
+        alias="cometapi_api_key",
+    )
+    """CometAPI key; read from ``COMETAPI_KEY`` when not given."""
+    base_url: str = Field(
+        default_factory=lambda: _env("COMETAPI_BASE_URL") or DEFAULT_BASE_URL
+    )
+    """Service root; ``COMETAPI_BASE_URL`` or ``https://api.cometapi.com``."""
+    timeout: float | None = Field(default=None, gt=0, alias="request_timeout")
+    """Seconds per HTTP request (``None``: 120 s, 10 s to connect)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries after the first attempt; 0 means exactly one attempt."""
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    top_k: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, alias="max_output_tokens")
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    n: int = Field(default=1, ge=1, le=8, alias="candidate_count")
+    """Number of candidates (``candidateCount``); each becomes a generation."""
+    seed: int | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    response_mime_type: str | None = None
+    response_json_schema: dict[str, Any] | None = None
+    response_schema: dict[str, Any] | None = None
+    """OpenAPI-subset schema (``responseSchema``); prefer ``response_json_schema``."""
+    response_modalities: list[Literal["TEXT", "IMAGE", "AUDIO"]] | None = None
+    image_config: dict[str, Any] | None = None
+    """``{"aspect_ratio": "16:9", "image_size": "2K"}`` for image models."""
+    thinking_budget: int | None = Field(default=None, ge=-1)
+    thinking_level: Literal["minimal", "low", "medium", "high"] | None = None
+    include_thoughts: bool | None = None
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    """Generation-neutral thinking setting, translated per model (docs/thinking)."""
+    response_logprobs: bool | None = None
+    logprobs: int | None = Field(default=None, ge=0, le=20)
+    media_resolution: str | None = None
+    safety_settings: list[dict[str, str]] | dict[str, str] | None = None
+    """``{category: threshold}`` or a list of ``{"category", "threshold"}``."""
+    cached_content: str | None = None
+    """Name of a cached content resource (``cachedContents/...``)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra ``generationConfig`` fields, sent as given."""
+    default_headers: dict[str, str] | None = None
+    streaming: bool = False
+    """Make ``invoke`` stream under the hood (callbacks see every token)."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Optional sync client to use instead of the pooled one we create."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+
+    _http: GeminiHTTP | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _validate(self) -> ChatCometGemini:
+        if self.api_key is None and not _has_auth_header(self.default_headers):
+            raise ValueError(
+                "api_key: no CometAPI key. Pass api_key=... or set COMETAPI_KEY."
+            )
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            warnings.warn(
+                f"base_url {self.base_url!r} is plain http: the API key would "
+                "travel unencrypted.",
+                stacklevel=2,
+            )
+        if self.safety_settings is not None:
+            self.safety_settings = normalize_safety_settings(self.safety_settings)
+        if self.thinking_budget is not None and self.thinking_level is not None:
+            raise ValueError("thinking_budget and thinking_level: set one, not both.")
+        overlap = set(self.model_kwargs) & {"temperature", "topP", "topK"}
+        if overlap:
+            raise ValueError(
+                f"model_kwargs: {sorted(overlap)} have their own fields; use those."
+            )
+        return self
+
+    # -- LangChain plumbing ------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "comet-gemini"
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_cometgemini", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "COMETAPI_KEY"}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, **self._options({})}
+
+    def _get_ls_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="cometapi",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        if stop or self.stop:
+            params["ls_stop"] = stop or self.stop
+        return params
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Clients hold sockets and locks: leave them out so the model can be
+        # pickled to worker processes; they are made again on first use.
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {"_http": None}
+        fields = dict(state["__dict__"])
+        fields["http_client"] = fields["http_async_client"] = None
+        state["__dict__"] = fields
+        return state
+
+    # -- request building (shared by all four entry points) ----------------
+
+    @property
+    def http(self) -> GeminiHTTP:
+        """The HTTP layer, created on first use and shared by copies."""
+        if self._http is None:
+            self._http = GeminiHTTP(
+                base_url=self.base_url,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=self.default_headers,
+                client=self.http_client,
+                async_client=self.http_async_client,
+            )
+        return self._http
+
+    def _options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        options = {name: getattr(self, name) for name in _CALL_FIELDS}
+        if overrides:
+            probe = self.model_copy()
+            for name, value in overrides.items():
+                # Validate a per-call value exactly as the constructor would.
+                self.__pydantic_validator__.validate_assignment(probe, name, value)
+                options[name] = getattr(probe, name)
+            if "safety_settings" in overrides:
+                options["safety_settings"] = normalize_safety_settings(
+                    options["safety_settings"]
+                )
+        return options
+
+    def _split_kwargs(
+        self, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        overrides, request = {}, {}
+        for key, value in kwargs.items():
+            if key in _CALL_FIELDS:
+                overrides[key] = value
+            elif key in _REQUEST_KEYS:
+                request[key] = value
+            else:
+                raise TypeError(
+                    f"ChatCometGemini got an unexpected keyword argument {key!r}"
+                )
+        if stop is not None:
+            overrides["stop"] = stop
+        return overrides, request
+
+    def _prepare(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        media: Mapping[str, tuple[bytes, str | None]],
+    ) -> _Call:
+        overrides, request = self._split_kwargs(stop, kwargs)
+        options = self._options(overrides)
+        model = options["model"]
+        system, contents = build_contents(messages, model=model, media=media)
+        body: dict[str, Any] = {"contents": contents}
+        if system:
+            body["systemInstruction"] = system
+        tools = request.get("tools")
+        if tools:
+            body["tools"] = tools
+        choice = request.get("tool_config")
+        if choice:
+            body["toolConfig"] = choice
+        if options["safety_settings"]:
+            body["safetySettings"] = options["safety_settings"]
+        config = generation_config(options, model_generation(model), model)
+        if config:
+            body["generationConfig"] = config
+        if options["cached_content"]:
+            body["cachedContent"] = options["cached_content"]
+        return _Call(model, body)
+
+    def _media(self, messages: Sequence[BaseMessage]) -> dict[str, tuple[bytes, str | None]]:
+        return {url: self.http.fetch(url) for url in media_urls(messages)}
+
+    async def _amedia(
+        self, messages: Sequence[BaseMessage]
+    ) -> dict[str, tuple[bytes, str | None]]:
+        urls = media_urls(messages)
+        if not urls:
+            return {}
+        results = await asyncio.gather(*(self.http.afetch(u) for u in urls))
+        return dict(zip(urls, results, strict=True))
+
+    # -- the four entry points ----------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        call = self._prepare(messages, stop, kwargs, self._media(messages))
+        response = self.http.post(call.model, "generateContent", call.body)
+        return response_to_result(response, call.model)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(
+                self._astream(messages, stop, run_manager, **kwargs)
+            )
+        call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
+        response = await self.http.apost(call.model, "generateContent", call.body)
+        return response_to_result(response, call.model)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        call = self._prepare(messages, stop, kwargs, self._media(messages))
+        _check_streamable(call)
+        state = StreamState(model=call.model)
+        for event in self.http.stream(call.model, call.body):
+            chunk = ChatGenerationChunk(message=parse_event(event, state))
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        yield _last_chunk(state)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
+        _check_streamable(call)
+        state = StreamState(model=call.model)
+        async for event in self.http.astream(call.model, call.body):
+            chunk = ChatGenerationChunk(message=parse_event(event, state))
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        yield _last_chunk(state)
+
+    # -- tools and structured output ----------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Mapping[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind function tools and/or Gemini built-in tools.
+
+        Built-ins are dicts such as ``{"google_search": {}}``,
+        ``{"code_execution": {}}``, ``{"url_context": {}}``, ``{"google_maps": {}}``.
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True``,
+        a tool name, a list of names, or a raw ``functionCallingConfig`` dict.
+        """
+        entries, names = convert_tools(tools)
+        config = tool_config(tool_choice, names)
+        if config is not None:
+            kwargs["tool_config"] = config
+        return super().bind(tools=entries, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: Mapping[str, Any] | type | None = None,
+        *,
+        method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return a runnable whose output matches ``schema``.
+
+        ``json_schema`` (default) sends ``responseJsonSchema`` with a JSON MIME
+        type; ``function_calling`` forces one tool call; ``json_mode`` asks for
+        JSON without a schema. ``strict`` is accepted for API compatibility:
+        Gemini always enforces a given response schema.
+        """
+        if kwargs:
+            raise TypeError(f"Unexpected keyword arguments: {sorted(kwargs)}")
+        is_pydantic = _is_pydantic_class(schema)
+        if method != "json_mode" and schema is None:
+            raise ValueError(f"schema is required for method={method!r}")
+        ls_format: dict[str, Any] = {"kwargs": {"method": method}}
+        if schema is not None:
+            ls_format["schema"] = convert_to_openai_tool(schema)
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            name = schema_of(schema)[0]
+            llm = self.bind_tools(
+                [schema],  # type: ignore[list-item]
+                tool_choice=name,
+                ls_structured_output_format=ls_format,
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            )
+        elif method in ("json_schema", "json_mode"):
+            bind: dict[str, Any] = {"response_mime_type": "application/json"}
+            if method == "json_schema":
+                bind["response_json_schema"] = _response_schema(schema)
+            llm = self.bind(ls_structured_output_format=ls_format, **bind)
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            raise ValueError(
+                f"method must be 'json_schema', 'function_calling' or 'json_mode', "
+                f"got {method!r}"
+            )
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        failed = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [failed], exception_key="parsing_error"
+        )
+
+    # -- tokens --------------------------------------------------------------
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Count tokens with the service's ``countTokens`` endpoint.
+
+        Uses the same conversion as a real request (system instruction and
+        tools included).
+        """
+        call = self._prepare(messages, None, {}, self._media(messages))
+        request = {"model": f"models/{call.model}", **call.body}
+        if tools:
+            request["tools"] = convert_tools(tools)[0]
+        response = self.http.post(
+            call.model, "countTokens", {"generateContentRequest": request}
+        )
+        return int(response.get("totalTokens", 0))
+
+
+def _response_schema(schema: Any) -> dict[str, Any]:
+    if _is_pydantic_class(schema):
+        return dict(schema.model_json_schema() if hasattr(schema, "model_json_schema") else schema.schema())
+    if isinstance(schema, Mapping) and "type" in schema:
+        return dict(schema)
+    name, description, parameters = schema_of(schema)
+    return {"title": name, **({"description": description} if description else {}), **parameters}
+
+
+def _check_streamable(call: _Call) -> None:
+    count = call.body.get("generationConfig", {}).get("candidateCount", 1)
+    if count != 1:
+        raise ValueError(
+            f"n={count}: streaming returns one candidate; use invoke for n > 1."
+        )
+
+
+def _last_chunk(state: StreamState) -> ChatGenerationChunk:
+    if not state.finished:
+        raise GeminiStreamError(
+            "The stream ended without a finishReason: the answer is incomplete."
+        )
+    return ChatGenerationChunk(message=final_chunk(state))
+
+
+def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
+    return any(k.lower() in ("authorization", "x-goog-api-key") for k in headers or {})
+
+
+def _env(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name) or None
