@@ -1,0 +1,10 @@
+"""Unit tests make no network calls: only loopback sockets are allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.allow_hosts(["127.0.0.1", "::1", "localhost"]))
