@@ -17,6 +17,7 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
 )
 from langchain_cometgemini.chat_models import ChatCometGemini
+from langchain_cometgemini.images import save_images
 
 try:
     __version__ = metadata.version("langchain-cometgemini")
@@ -38,4 +39,5 @@ __all__ = [
     "GeminiStreamError",
     "GeminiTimeoutError",
     "__version__",
+    "save_images",
 ]

@@ -59,7 +59,7 @@ def _encode(body: Mapping[str, Any]) -> bytes:
 def _decode_json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
         raise GeminiStreamError(
             f"The service answered {response.status_code} with a body that is not "
             f"JSON ({exc}): {response.content[:200]!r}"

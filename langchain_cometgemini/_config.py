@@ -9,6 +9,7 @@ See https://ai.google.dev/gemini-api/docs/thinking
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,9 @@ __all__ = [
     "EFFORT_LEVELS",
     "HARM_CATEGORIES",
     "HARM_THRESHOLDS",
+    "IMAGE_SIZES",
     "generation_config",
+    "normalize_image_config",
     "normalize_safety_settings",
     "thinking_config",
 ]
@@ -90,10 +93,12 @@ def normalize_safety_settings(value: Any) -> list[dict[str, str]] | None:
     elif isinstance(value, list | tuple):
         items = []
         for entry in value:
-            if not isinstance(entry, Mapping) or not {"category", "threshold"} <= set(entry):
+            if not isinstance(entry, Mapping) or not {"category", "threshold"} <= set(
+                entry
+            ):
                 raise ValueError(
-                    "safety_settings entries must be {'category': ..., 'threshold': ...}, "
-                    f"got {entry!r}"
+                    "safety_settings entries must be "
+                    f"{{'category': ..., 'threshold': ...}}, got {entry!r}"
                 )
             items.append((entry["category"], entry["threshold"]))
     else:
@@ -125,16 +130,26 @@ def _level_to_budget(level: str, model: str) -> int:
     return max(budget, _PRO_MIN_BUDGET) if "pro" in model else budget
 
 
-def _budget_to_level(budget: int) -> str | None:
+_BUDGET_LEVELS = {budget: level for level, budget in EFFORT_BUDGETS.items()}
+
+
+def _budget_to_level(budget: int, model: str) -> str | None:
+    """The Gemini 3 level equivalent to a 2.5 budget, if one is exact.
+
+    ``-1`` (dynamic) is Gemini 3's default, so nothing is sent; a budget equal to
+    an ``EFFORT_BUDGETS`` value maps to that level. Any other number has no
+    faithful level, so it is rejected rather than rounded silently.
+    """
     if budget < 0:
-        return None  # dynamic thinking is Gemini 3's default
-    if budget == 0:
-        return "MINIMAL"
-    if budget <= EFFORT_BUDGETS["low"]:
-        return "LOW"
-    if budget <= EFFORT_BUDGETS["medium"]:
-        return "MEDIUM"
-    return "HIGH"
+        return None
+    if budget in _BUDGET_LEVELS:
+        return EFFORT_LEVELS[_BUDGET_LEVELS[budget]]
+    raise ValueError(
+        f"thinking_budget={budget} cannot be sent to {model}: Gemini 3 models take "
+        "thinking_level ('minimal', 'low', 'medium', 'high'), not a token budget. "
+        "Use thinking_level=... or reasoning_effort=... (budgets "
+        f"{sorted(_BUDGET_LEVELS)} and -1 are translated automatically)."
+    )
 
 
 def thinking_config(
@@ -149,9 +164,10 @@ def thinking_config(
     """Build ``thinkingConfig`` with the one field ``model`` accepts.
 
     ``generation`` is ``"3"``, ``"2.5"`` or ``None`` (unknown: fields are sent as
-    given). An explicit ``budget``/``level`` wins over ``effort``. A budget sent
-    to Gemini 3 is mapped to the level whose budget bucket holds it; a level
-    sent to 2.5 is mapped to its budget (``EFFORT_BUDGETS``).
+    given). An explicit ``budget``/``level`` wins over ``effort``. A level sent
+    to 2.5 becomes its ``EFFORT_BUDGETS`` budget; a budget sent to Gemini 3
+    becomes a level only when the mapping is exact (see ``_budget_to_level``),
+    else ``ValueError`` names the field to use instead.
     """
     if budget is not None and level is not None:
         raise ValueError("Set thinking_budget or thinking_level, not both.")
@@ -159,7 +175,8 @@ def thinking_config(
     if level is None and budget is None and effort is not None:
         if effort.lower() not in EFFORT_LEVELS:
             raise ValueError(
-                f"reasoning_effort must be one of {sorted(EFFORT_LEVELS)}, got {effort!r}"
+                f"reasoning_effort must be one of {sorted(EFFORT_LEVELS)}, "
+                f"got {effort!r}"
             )
         level = effort
     if level is not None and level.lower() not in EFFORT_LEVELS:
@@ -173,7 +190,7 @@ def thinking_config(
             config["thinkingBudget"] = budget
     elif generation == "3":
         if budget is not None:
-            mapped = _budget_to_level(budget)
+            mapped = _budget_to_level(budget, model)
             if mapped is not None:
                 config["thinkingLevel"] = mapped
         elif level is not None:
@@ -188,9 +205,64 @@ def thinking_config(
     return config or None
 
 
-def _image_config(value: Mapping[str, Any]) -> dict[str, Any]:
-    names = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
-    return {names.get(k, k): v for k, v in value.items() if v is not None}
+IMAGE_SIZES = ("1K", "2K", "4K")
+_ASPECT_RATIO = re.compile(r"^[1-9][0-9]*:[1-9][0-9]*$")
+_IMAGE_KEYS = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
+
+
+def normalize_image_config(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Check ``image_config`` and return it with wire (camelCase) keys.
+
+    ``image_size`` must be ``"1K"``, ``"2K"`` or ``"4K"`` (case-insensitive) and
+    ``aspect_ratio`` look like ``"16:9"``; a bad value raises ``ValueError``
+    naming the field, before anything is sent. Other keys are camelCased and
+    passed through for fields this package does not model yet.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"image_config must be a dict such as {{'aspect_ratio': '16:9', "
+            f"'image_size': '2K'}}, not {type(value).__name__}"
+        )
+    config: dict[str, Any] = {}
+    for key, raw in value.items():
+        if raw is None:
+            continue
+        wire = _IMAGE_KEYS.get(key) or _camel(str(key))
+        if wire == "imageSize":
+            size = str(raw).upper()
+            if size not in IMAGE_SIZES:
+                raise ValueError(
+                    f"image_config.image_size must be one of {list(IMAGE_SIZES)}, "
+                    f"got {raw!r}"
+                )
+            raw = size
+        elif wire == "aspectRatio":
+            if not isinstance(raw, str) or not _ASPECT_RATIO.match(raw.strip()):
+                raise ValueError(
+                    "image_config.aspect_ratio must be 'W:H' with whole numbers "
+                    f"(e.g. '16:9', '1:1'), got {raw!r}"
+                )
+            raw = raw.strip()
+        config[wire] = raw
+    return config
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+_MEDIA_RESOLUTIONS = {"unspecified", "low", "medium", "high"}
+
+
+def _media_resolution(value: Any) -> str:
+    """``"low"`` -> ``"MEDIA_RESOLUTION_LOW"``; full enum names pass unchanged."""
+    text = str(getattr(value, "name", value))
+    if text.lower() in _MEDIA_RESOLUTIONS:
+        return f"MEDIA_RESOLUTION_{text.upper()}"
+    return text
 
 
 def generation_config(
@@ -211,8 +283,11 @@ def generation_config(
     stop = options.get("stop")
     if stop:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
-    if options.get("image_config"):
-        config["imageConfig"] = _image_config(options["image_config"])
+    image = normalize_image_config(options.get("image_config"))
+    if image:
+        config["imageConfig"] = image
+    if "mediaResolution" in config:
+        config["mediaResolution"] = _media_resolution(config["mediaResolution"])
     thinking = thinking_config(
         generation,
         model,

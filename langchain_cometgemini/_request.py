@@ -392,4 +392,30 @@ def build_contents(
             contents[-1]["parts"].extend(parts)
         else:
             contents.append({"role": role, "parts": parts})
+    _check_inline_size([*system, *(p for c in contents for p in c["parts"])])
     return ({"parts": system} if system else None), contents
+
+
+MAX_INLINE_BYTES = 20_000_000
+"""Gemini refuses requests whose inline data passes 20 MB; bigger media must go
+by file URI. See https://ai.google.dev/gemini-api/docs/file-input-methods"""
+
+
+def _check_inline_size(parts: Iterable[Part]) -> None:
+    """Refuse, before sending, inline data the service would refuse anyway.
+
+    Counts the base64 text as sent (what the limit applies to on the wire).
+    """
+    total = sum(
+        len(part["inlineData"].get("data") or "")
+        for part in parts
+        if isinstance(part.get("inlineData"), dict)
+    )
+    if total > MAX_INLINE_BYTES:
+        raise ValueError(
+            f"Inline media total {total / 1e6:.1f} MB (base64) in one request; "
+            f"Gemini accepts at most {MAX_INLINE_BYTES / 1e6:.0f} MB inline. Upload "
+            "large files and pass them by file URI instead (a 'file' block with "
+            "file_id, or an image/audio/video/file block whose url is a gs:// or "
+            "Files API URI)."
+        )

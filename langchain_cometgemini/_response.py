@@ -21,7 +21,12 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.base import merge_content
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
+from langchain_core.messages.tool import (
+    invalid_tool_call,
+    tool_call,
+    tool_call_chunk,
+)
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
@@ -82,17 +87,24 @@ def _snake(key: str) -> str:
     return cached
 
 
-def snake_keys(value: Any) -> Any:
+_MAX_DEPTH = 64
+"""Nesting below which metadata keys are left as sent: real metadata is a few
+levels deep, and hostile nesting must not exhaust the stack (RecursionError)."""
+
+
+def snake_keys(value: Any, _depth: int = 0) -> Any:
     """Recursively snake_case dict keys (values untouched).
 
     Metadata is exposed with the SDK's snake_case keys because that is what
     langchain-google-genai produces and what langchain-core's translator reads
     (``grounding_supports``, ``segment.start_index``, ...).
     """
+    if _depth > _MAX_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {_snake(k): snake_keys(v) for k, v in value.items()}
+        return {_snake(str(k)): snake_keys(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [snake_keys(v) for v in value]
+        return [snake_keys(v, _depth + 1) for v in value]
     return value
 
 
@@ -174,12 +186,29 @@ def _convert_part(
     state: StreamState,
     calls: list[tuple[str, str, Any]],
     signatures: dict[str, str],
+    mergeable: bool = True,
 ) -> str | dict[str, Any] | None:
     """One wire part -> a content piece (str or block), or a recorded call."""
-    sig = part.get("thoughtSignature")
-    sig = sig if isinstance(sig, str) and sig else None
-    if "functionCall" in part:
-        fc = part["functionCall"] if isinstance(part["functionCall"], dict) else {}
+    raw_sig = part.get("thoughtSignature")
+    sig = raw_sig if isinstance(raw_sig, str) and raw_sig else None
+    extra = {k: v for k, v in part.items() if k not in _KNOWN_PART_KEYS}
+    if extra and len(extra) < len(part) and mergeable:
+        # A known kind carrying fields of a newer service version: keep them
+        # in the block's extras. Such a block is never merged with its
+        # neighbour, whose extras could clash. (On a functionCall part they
+        # are not kept: tool calls have no place for them.)
+        known = {k: v for k, v in part.items() if k not in extra}
+        piece = _convert_part(known, state, calls, signatures, mergeable=False)
+        if isinstance(piece, str):
+            body = {"type": "text", "text": piece, "extras": extra}
+            return _block(state, "text", None, body, merge=False)
+        if isinstance(piece, dict) and piece["type"] == "non_standard":
+            piece["value"] = dict(part)
+        elif isinstance(piece, dict):
+            piece["extras"] = {**piece.get("extras", {}), **extra}
+        return piece
+    if isinstance(part.get("functionCall"), dict):
+        fc = part["functionCall"]
         call_id = fc.get("id") or str(uuid.uuid4())
         calls.append((str(call_id), str(fc.get("name", "")), fc.get("args", {})))
         if sig:
@@ -188,17 +217,17 @@ def _convert_part(
     if "text" in part and isinstance(part["text"], str):
         text = part["text"]
         if part.get("thought"):
-            block = {"type": "thinking", "thinking": text}
+            block: dict[str, Any] = {"type": "thinking", "thinking": text}
             if sig:
                 block["signature"] = sig
-            return _block(state, "thinking", sig, block, merge=True)
+            return _block(state, "thinking", sig, block, merge=mergeable)
         if sig is None:
             if not text:
                 return None
             state.block_kind = "str"
             return text
         block = {"type": "text", "text": text, "extras": {"signature": sig}}
-        return _block(state, "text", sig, block, merge=True)
+        return _block(state, "text", sig, block, merge=mergeable)
     if "inlineData" in part and isinstance(part["inlineData"], dict):
         data = part["inlineData"]
         mime = str(data.get("mimeType", "application/octet-stream"))
@@ -267,9 +296,11 @@ def _record_metadata(
     meta = state.metadata
     if isinstance(event.get("usageMetadata"), dict):
         state.usage = event["usageMetadata"]
-    if event.get("modelVersion"):
+    if event.get("modelVersion") and isinstance(event["modelVersion"], str):
         meta["model_name"] = event["modelVersion"]
-    if event.get("responseId"):
+    if event.get("responseId") and isinstance(event["responseId"], str):
+        # Only a string: the message id must be one (a hostile value would
+        # make the message constructor raise a bare ValidationError).
         state.response_id = meta["response_id"] = event["responseId"]
     feedback = event.get("promptFeedback")
     if isinstance(feedback, dict):
@@ -282,6 +313,11 @@ def _record_metadata(
         if wire in candidate:
             value = candidate[wire]
             meta[key] = value if isinstance(value, str | int | float) else snake_keys(value)
+    for wire, value in candidate.items():
+        # Candidate fields of a newer service version: kept under their
+        # snake_case name rather than lost (never overriding a known key).
+        if wire not in _CANDIDATE_META and wire not in ("content", "index"):
+            meta.setdefault(_snake(str(wire)), snake_keys(value))
     if candidate.get("finishReason"):
         state.finished = True
 
@@ -311,7 +347,7 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     content, calls, signatures = (
         _candidate_content(candidate, state) if candidate else ("", [], {})
     )
-    chunks = []
+    chunks: list[ToolCallChunk] = []
     for call_id, name, args in calls:
         chunks.append(
             tool_call_chunk(
@@ -348,7 +384,8 @@ def _message(
     content, calls, signatures = (
         _candidate_content(candidate, state) if candidate else ("", [], {})
     )
-    tool_calls, invalid = [], []
+    tool_calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
     for call_id, name, args in calls:
         if isinstance(args, dict):
             tool_calls.append(tool_call(name=name, args=args, id=call_id))
@@ -385,7 +422,7 @@ def response_to_result(response: Any, model: str) -> ChatResult:
     raw = response.get("candidates")
     candidates = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
     generations = []
-    for candidate in candidates or [None]:
+    for candidate in candidates or [None]:  # type: ignore[list-item]
         message = _message(response, candidate, model)
         info = {"finish_reason": message.response_metadata.get("finish_reason")}
         generations.append(ChatGeneration(message=message, generation_info=info))

@@ -58,8 +58,9 @@ class SSEDecoder:
             tail = b"".join(self._pending)
             self._pending = []
             if tail.endswith(b"\r"):
-                self._line(tail.rstrip(b"\r"), events)
-                self._line(b"", events)
+                # One line ended by a bare "\r" (the last chunk's "\n" never
+                # came). It ends the event only if it is itself blank.
+                self._line(tail[:-1], events)
             elif tail.strip():
                 raise GeminiStreamError(
                     "The event stream ended in the middle of an event "
@@ -90,7 +91,7 @@ class SSEDecoder:
 def _parse(payload: bytes) -> Any:
     try:
         return json.loads(payload)
-    except ValueError as exc:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError; deep nesting
         snippet = payload[:200].decode("utf-8", errors="replace")
         raise GeminiStreamError(
             f"The service sent a stream event that is not valid JSON ({exc}): "

@@ -9,15 +9,27 @@ See https://ai.google.dev/api/caching#Tool
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
+from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
-__all__ = ["BUILTIN_TOOLS", "convert_tools", "schema_of", "tool_config"]
+__all__ = [
+    "BUILTIN_TOOLS",
+    "convert_tools",
+    "inline_root_ref",
+    "openai_tool",
+    "response_json_schema",
+    "schema_of",
+    "tool_config",
+]
 
 BUILTIN_TOOLS = {
     "google_search": "googleSearch",
@@ -42,7 +54,122 @@ _MODES = {
 def _pydantic_schema(model: type) -> dict[str, Any]:
     if hasattr(model, "model_json_schema"):
         return dict(model.model_json_schema())
-    return dict(model.schema())  # pydantic v1 model
+    return dict(_v1_defs(model.schema()))  # type: ignore[attr-defined]
+
+
+def _v1_defs(schema: Any) -> Any:
+    """Pydantic v1 ``definitions`` -> ``$defs`` (refs rewritten to match).
+
+    Gemini documents ``$defs``/``$ref`` for ``parametersJsonSchema`` and
+    ``responseJsonSchema``; v1 models emit the draft-07 ``definitions``
+    spelling, so the same sub-schemas are moved, not dropped.
+    """
+    if isinstance(schema, list):
+        return [_v1_defs(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref" and isinstance(value, str):
+            out[key] = value.replace("#/definitions/", "#/$defs/", 1)
+        elif key == "definitions" and isinstance(value, dict):
+            out["$defs"] = {k: _v1_defs(v) for k, v in value.items()}
+        else:
+            out[key] = _v1_defs(value)
+    return out
+
+
+def _own_doc(cls: type) -> str:
+    """The class's own docstring (not one inherited from ``BaseModel``)."""
+    doc = cls.__dict__.get("__doc__")
+    return inspect.cleandoc(doc) if isinstance(doc, str) else ""
+
+
+def inline_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    """``{"$ref": "#/$defs/X", "$defs": ...}`` -> X's body at the root.
+
+    A recursive model's schema is only a reference at its root; a function's
+    parameters must be an object schema, so X is copied to the root while
+    ``$defs`` (still needed by the recursive references) stays.
+    """
+    ref = schema.get("$ref")
+    defs = schema.get("$defs")
+    if not (
+        isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(defs, dict)
+    ):
+        return schema
+    target = defs.get(ref.removeprefix("#/$defs/"))
+    if not isinstance(target, dict):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "$ref"}
+    return {**target, **rest}
+
+
+_QUALIFIERS = (Required, NotRequired, ReadOnly)
+_ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$", re.M)
+_ARG_LINE = re.compile(r"^\s+(\w+)(?:\s*\([^)]*\))?:\s*(.+)$")
+
+
+def _typed_dict_schema(td: type) -> tuple[str, str, dict[str, Any]]:
+    """A TypedDict -> (name, description, JSON schema) with constraints intact.
+
+    langchain-core's converter loses ``Field`` constraints, fails on
+    ``NotRequired`` and recursion, and leaks ``dict``'s docstring into nested
+    objects; pydantic's ``TypeAdapter`` has none of those faults. Kept from
+    LangChain's conventions: ``Annotated[T, default, "description"]`` and a
+    Google-style ``Args:`` section describing fields.
+    """
+    raw = dict(TypeAdapter(td).json_schema())
+    raw = inline_root_ref(raw)
+    name = str(raw.pop("title", td.__name__))
+    raw.pop("description", None)
+    doc = _own_doc(td)
+    header = _ARGS_HEADER.search(doc)
+    described: dict[str, str] = {}
+    if header:
+        for line in doc[header.end() :].splitlines():
+            match = _ARG_LINE.match(line)
+            if match:
+                described[match.group(1)] = match.group(2).strip()
+        doc = doc[: header.start()].strip()
+    properties = raw.get("properties")
+    if isinstance(properties, dict):
+        for field, hint in get_type_hints(td, include_extras=True).items():
+            prop = properties.get(field)
+            if not isinstance(prop, dict):
+                continue
+            _annotated_extras(hint, prop)
+            if field in described:
+                prop.setdefault("description", described[field])
+    return name, doc, raw
+
+
+def _annotated_extras(hint: Any, prop: dict[str, Any]) -> None:
+    """Apply LangChain's ``Annotated[T, default, "description"]`` convention."""
+    while get_origin(hint) in _QUALIFIERS:
+        hint = get_args(hint)[0]
+    if get_origin(hint) is not Annotated:
+        return
+    extras = [m for m in get_args(hint)[1:] if not isinstance(m, FieldInfo)]
+    if extras and isinstance(extras[-1], str):
+        prop.setdefault("description", extras[-1])
+        extras = extras[:-1]
+    if extras and extras[0] is not ... and _is_json_value(extras[0]):
+        prop.setdefault("default", extras[0])
+
+
+def _is_json_value(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
+def _function_tool(func: Callable[..., Any]) -> BaseTool:
+    """A plain function as a tool: docstring ``Args:`` parsed when present."""
+    return StructuredTool.from_function(
+        func,
+        description=None if func.__doc__ else "",
+        parse_docstring=True,
+        error_on_invalid_docstring=False,
+    )
 
 
 def _is_pydantic_class(obj: Any) -> bool:
@@ -65,9 +192,21 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
     """
     if _is_pydantic_class(schema):
         raw = _pydantic_schema(schema)
+        if "$ref" in raw:  # a recursive model: its root is a reference
+            raw = inline_root_ref(raw)
         name = raw.pop("title", schema.__name__)
-        description = raw.pop("description", None) or inspect.getdoc(schema) or ""
+        description = raw.pop("description", None) or _own_doc(schema)
         return str(name), str(description), raw
+    if is_typeddict(schema):
+        return _typed_dict_schema(schema)
+    if (
+        callable(schema)
+        and inspect.isfunction(schema)
+        and not isinstance(schema, BaseTool)
+    ):
+        # Not convertible that way? Then langchain-core's converter below.
+        with contextlib.suppress(TypeError, ValueError):
+            schema = _function_tool(schema)
     if isinstance(schema, BaseTool) and _is_pydantic_class(schema.tool_call_schema):
         raw = _pydantic_schema(schema.tool_call_schema)  # type: ignore[arg-type]
         raw.pop("title", None)
@@ -118,7 +257,7 @@ def _declaration(tool: Any) -> dict[str, Any]:
 def _builtin(tool: Mapping[str, Any]) -> dict[str, Any] | None:
     """A built-in tool dict in either spelling -> its wire entry, else None."""
     if len(tool) == 1:
-        (key, value), = tool.items()
+        ((key, value),) = tool.items()
         wire = _BUILTIN_WIRE.get(key)
         if wire is not None:
             return {wire: dict(value or {})}
@@ -131,7 +270,8 @@ def convert_tools(
     """Tools -> (Gemini ``tools`` list, names of the function tools).
 
     All function declarations go in one ``Tool`` entry, followed by one entry
-    per built-in tool. Duplicate function names are an error.
+    per built-in tool. Identical declarations are sent once; two different
+    tools with one name are an error.
     """
     declarations: list[dict[str, Any]] = []
     builtins: list[dict[str, Any]] = []
@@ -148,6 +288,9 @@ def convert_tools(
                     declarations.append(dict(decl))
                 continue
         declarations.append(_declaration(tool))
+    # The same tool given twice (a pydantic class and its JSON schema, say) is
+    # sent once; two different tools under one name remain an error.
+    declarations = [d for i, d in enumerate(declarations) if d not in declarations[:i]]
     names = [d["name"] for d in declarations]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -178,7 +321,9 @@ def tool_config(choice: Any, names: Sequence[str]) -> dict[str, Any] | None:
     elif isinstance(choice, Mapping) and "function" in choice:
         config = {"mode": "ANY", "allowedFunctionNames": [choice["function"]["name"]]}
     elif isinstance(choice, Mapping):
-        raw = choice.get("functionCallingConfig", choice.get("function_calling_config", choice))
+        raw = choice.get(
+            "functionCallingConfig", choice.get("function_calling_config", choice)
+        )
         config = {
             {"allowed_function_names": "allowedFunctionNames"}.get(k, k): v
             for k, v in dict(raw).items()
@@ -193,3 +338,45 @@ def tool_config(choice: Any, names: Sequence[str]) -> dict[str, Any] | None:
             f"tool_choice names {unknown} but the bound tools are {list(names)}"
         )
     return {"functionCallingConfig": config}
+
+
+def response_json_schema(schema: Any) -> dict[str, Any]:
+    """An output schema -> ``generationConfig.responseJsonSchema``.
+
+    Pydantic schemas go as pydantic writes them (a recursive model's root
+    ``$ref`` included: the service accepts it); JSON Schema dicts go as given;
+    TypedDicts and other shapes as ``schema_of`` converts them, titled.
+    """
+    if _is_pydantic_class(schema):
+        return _pydantic_schema(schema)
+    if isinstance(schema, Mapping) and (
+        "type" in schema or "$ref" in schema or "anyOf" in schema
+    ):
+        return dict(schema)
+    name, description, parameters = schema_of(schema)
+    titled: dict[str, Any] = {"title": name}
+    if description:
+        titled["description"] = description
+    return {**titled, **parameters}
+
+
+def openai_tool(schema: Any) -> dict[str, Any]:
+    """OpenAI-format tool dict of a schema (for ``ls_structured_output_format``).
+
+    Built from ``schema_of`` so tracing metadata shows the schema actually
+    sent; an untitled JSON Schema is named ``structured_output``.
+    """
+    try:
+        name, description, parameters = schema_of(schema)
+    except (ValueError, TypeError):
+        if not isinstance(schema, Mapping):
+            raise
+        name = str(schema.get("title", "structured_output"))
+        description = str(schema.get("description", ""))
+        parameters = {
+            k: v for k, v in schema.items() if k not in ("title", "description")
+        }
+    function: dict[str, Any] = {"name": name, "parameters": parameters}
+    if description:
+        function["description"] = description
+    return {"type": "function", "function": function}

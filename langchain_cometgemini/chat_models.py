@@ -20,14 +20,13 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
@@ -37,12 +36,23 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from langchain_cometgemini._client import GeminiHTTP
-from langchain_cometgemini._config import generation_config, normalize_safety_settings
-from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._config import (
+    generation_config,
+    normalize_image_config,
+    normalize_safety_settings,
+)
+from langchain_cometgemini._errors import GeminiAPIError, GeminiStreamError
 from langchain_cometgemini._request import build_contents, media_urls, model_generation
 from langchain_cometgemini._response import (
     StreamState,
@@ -50,7 +60,14 @@ from langchain_cometgemini._response import (
     parse_event,
     response_to_result,
 )
-from langchain_cometgemini._tools import _is_pydantic_class, convert_tools, schema_of, tool_config
+from langchain_cometgemini._tools import (
+    _is_pydantic_class,
+    convert_tools,
+    openai_tool,
+    response_json_schema,
+    schema_of,
+    tool_config,
+)
 
 __all__ = ["ChatCometGemini"]
 
@@ -87,6 +104,7 @@ _CALL_FIELDS = frozenset(
     }
 )
 _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
+_THINKING_FIELDS = frozenset({"thinking_budget", "thinking_level", "reasoning_effort"})
 
 
 class _Call(NamedTuple):
@@ -178,6 +196,14 @@ class ChatCometGemini(BaseChatModel):
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
 
     _http: GeminiHTTP | None = PrivateAttr(default=None)
+    _count_tokens_missing: bool = PrivateAttr(default=False)
+
+    @field_validator("image_config")
+    @classmethod
+    def _check_image_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Also runs for per-call values: bad sizes fail before anything is sent.
+        normalize_image_config(value)
+        return value
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
@@ -280,6 +306,11 @@ class ChatCometGemini(BaseChatModel):
                 # Validate a per-call value exactly as the constructor would.
                 self.__pydantic_validator__.validate_assignment(probe, name, value)
                 options[name] = getattr(probe, name)
+            given = _THINKING_FIELDS & set(overrides)
+            for name in (_THINKING_FIELDS - given) if given else ():
+                # A per-call thinking setting replaces the instance's one
+                # instead of clashing with it (or being outranked by it).
+                options[name] = None
             if "safety_settings" in overrides:
                 options["safety_settings"] = normalize_safety_settings(
                     options["safety_settings"]
@@ -451,9 +482,12 @@ class ChatCometGemini(BaseChatModel):
         is_pydantic = _is_pydantic_class(schema)
         if method != "json_mode" and schema is None:
             raise ValueError(f"schema is required for method={method!r}")
-        ls_format: dict[str, Any] = {"kwargs": {"method": method}}
-        if schema is not None:
-            ls_format["schema"] = convert_to_openai_tool(schema)
+        # langchain-core reads ls_format["schema"] unconditionally; with None
+        # (json_mode without a schema) it leaves the tracing metadata out.
+        ls_format: dict[str, Any] = {
+            "kwargs": {"method": method},
+            "schema": openai_tool(schema) if schema is not None else None,
+        }
         parser: Runnable[Any, Any]
         if method == "function_calling":
             name = schema_of(schema)[0]
@@ -463,17 +497,17 @@ class ChatCometGemini(BaseChatModel):
                 ls_structured_output_format=ls_format,
             )
             parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
                 if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
             bind: dict[str, Any] = {"response_mime_type": "application/json"}
             if method == "json_schema":
-                bind["response_json_schema"] = _response_schema(schema)
+                bind["response_json_schema"] = response_json_schema(schema)
             llm = self.bind(ls_structured_output_format=ls_format, **bind)
             parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+                PydanticOutputParser(pydantic_object=schema)
                 if is_pydantic
                 else JsonOutputParser()
             )
@@ -502,25 +536,69 @@ class ChatCometGemini(BaseChatModel):
         """Count tokens with the service's ``countTokens`` endpoint.
 
         Uses the same conversion as a real request (system instruction and
-        tools included).
+        tools included). If the endpoint is not there (404/405: CometAPI does
+        not document it), falls back to a local estimate and warns once.
         """
         call = self._prepare(messages, None, {}, self._media(messages))
         request = {"model": f"models/{call.model}", **call.body}
         if tools:
             request["tools"] = convert_tools(tools)[0]
-        response = self.http.post(
-            call.model, "countTokens", {"generateContentRequest": request}
-        )
-        return int(response.get("totalTokens", 0))
+        if not self._count_tokens_missing:
+            try:
+                response = self.http.post(
+                    call.model, "countTokens", {"generateContentRequest": request}
+                )
+                return int(response.get("totalTokens", 0))
+            except GeminiAPIError as error:
+                if error.status_code not in (404, 405):
+                    raise
+                self._count_tokens_missing = True
+                warnings.warn(
+                    f"countTokens answered {error.status_code}; token counts are "
+                    "now local estimates (about 4 characters per token).",
+                    stacklevel=2,
+                )
+        return _estimate_tokens(request)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Count the tokens of ``text`` as one user message (see above)."""
+        return self.get_num_tokens_from_messages([HumanMessage(content=text)])
 
 
-def _response_schema(schema: Any) -> dict[str, Any]:
-    if _is_pydantic_class(schema):
-        return dict(schema.model_json_schema() if hasattr(schema, "model_json_schema") else schema.schema())
-    if isinstance(schema, Mapping) and "type" in schema:
-        return dict(schema)
-    name, description, parameters = schema_of(schema)
-    return {"title": name, **({"description": description} if description else {}), **parameters}
+_MEDIA_TOKENS = 258  # Gemini's documented cost of one image up to 384 px
+# Request keys whose values the model never reads as prompt text.
+_NOT_PROMPT = frozenset(
+    {
+        "model",
+        "role",
+        "mimeType",
+        "thoughtSignature",
+        "thought",
+        "generationConfig",
+        "safetySettings",
+        "toolConfig",
+        "cachedContent",
+    }
+)
+
+
+def _estimate_tokens(request: Mapping[str, Any]) -> int:
+    """Rough local count: ~4 characters per token of text, a flat cost per media."""
+    chars, media = 0, 0
+    stack: list[Any] = [request]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("inlineData", "fileData"):
+                    media += 1
+                elif key not in _NOT_PROMPT:
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            chars += len(value)
+    return -(-chars // 4) + media * _MEDIA_TOKENS
 
 
 def _check_streamable(call: _Call) -> None:

@@ -1,0 +1,787 @@
+"""Client-side performance of ChatCometGemini against a loopback Gemini server.
+
+``make bench`` (or ``python bench/run.py``) starts a stdlib HTTP server in a
+thread of this process that replays two recorded Gemini answers from
+``bench/data/`` (a unary text answer and a three-event stream), then runs every
+measurement in a fresh subprocess of this script (``--child CASE``) so that
+imports, pools and caches of one case never help another. Results are printed
+as a table with ratios against a floor (a minimal ``BaseChatModel`` that posts
+with raw httpx) and written to ``bench/results/latest.json``.
+
+What is measured, and why it is measured that way, is in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+RESULTS = HERE / "results" / "latest.json"
+
+UNARY = json.loads((DATA / "test_google_model__0.json").read_text())
+STREAM = json.loads((DATA / "test_google_model_stream__0.json").read_text())
+UNARY_BODY = json.dumps(UNARY["response_json"]).encode()
+STREAM_EVENTS = [
+    e + b"\r\n\r\n" for e in STREAM["response_sse"].encode().split(b"\r\n\r\n") if e
+]
+UNARY_TEXT = "Hello! How can I help you today?"
+STREAM_TEXT = "The capital of France is Paris.\n"
+
+# Call counts, tuned so the whole run stays well under 3 minutes on 2 cores.
+WARMUP = 30
+CALLS = 300
+IMPORT_RUNS = 5
+CONCURRENT = 500
+CONCURRENCY_ROUNDS = 3
+LATENCY_STREAMS = 3
+LATENCY_EVENTS = 12
+LATENCY_GAP = 0.05
+IMAGE_BYTES = 20 * 1024 * 1024
+POOL_LIMIT = 100
+
+# -- the loopback server (its own process: its CPU never counts as the client's) --
+
+
+def _head(status: int, ctype: str, length: int | None) -> bytes:
+    size = (
+        b"transfer-encoding: chunked"
+        if length is None
+        else b"content-length: %d" % length
+    )
+    return b"HTTP/1.1 %d OK\r\ncontent-type: %s\r\n%s\r\n\r\n" % (
+        status,
+        ctype.encode(),
+        size,
+    )
+
+
+def _latency_event(last: bool) -> bytes:
+    """An event whose text is the server's send time in ns (``time.time_ns``)."""
+    candidate: dict[str, Any] = {
+        "content": {"parts": [{"text": str(time.time_ns())}], "role": "model"},
+        "index": 0,
+    }
+    data: dict[str, Any] = {"candidates": [candidate], "modelVersion": "latency"}
+    if last:
+        candidate["finishReason"] = "STOP"
+        data["usageMetadata"] = {
+            "promptTokenCount": 1,
+            "candidatesTokenCount": LATENCY_EVENTS,
+            "totalTokenCount": LATENCY_EVENTS + 1,
+        }
+    return b"data: " + json.dumps(data).encode() + b"\r\n\r\n"
+
+
+async def _connection(reader: Any, writer: Any, accepted: Any) -> None:
+    """HTTP/1.1 keep-alive loop: ``:generateContent`` gets the recorded answer,
+    ``:streamGenerateContent`` the recorded events (or, for model ``latency``,
+    timestamped events LATENCY_GAP apart). Request bodies are read and dropped.
+    """
+    import asyncio
+
+    with accepted.get_lock():
+        accepted.value += 1
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            target = lines[0].split(b" ")[1].decode()
+            length = 0
+            for line in lines[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            while length:
+                got = await reader.read(min(length, 1 << 20))
+                if not got:
+                    return
+                length -= len(got)
+            model, _, rpc = target.split("?")[0].rsplit("/", 1)[-1].partition(":")
+            if rpc == "generateContent":
+                writer.write(
+                    _head(200, "application/json", len(UNARY_BODY)) + UNARY_BODY
+                )
+            elif rpc == "streamGenerateContent":
+                writer.write(_head(200, "text/event-stream", None))
+                if model == "latency":
+                    for i in range(LATENCY_EVENTS):
+                        if i:
+                            await asyncio.sleep(LATENCY_GAP)
+                        event = _latency_event(i == LATENCY_EVENTS - 1)
+                        writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+                        await writer.drain()
+                else:
+                    for event in STREAM_EVENTS:
+                        writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+                writer.write(b"0\r\n\r\n")
+            else:
+                body = b'{"error":{"code":404,"message":"no such method"}}'
+                writer.write(_head(404, "application/json", len(body)) + body)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+def _serve(port: Any, accepted: Any) -> None:
+    """Process entry point: serve on a free loopback port until terminated."""
+    import asyncio
+
+    async def main() -> None:
+        server = await asyncio.start_server(
+            lambda r, w: _connection(r, w, accepted), "127.0.0.1", 0, backlog=1024
+        )
+        port.value = server.sockets[0].getsockname()[1]
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+class BenchServer:
+    """The server process, and the count of connections it has accepted."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._port = ctx.Value("i", 0)
+        self._accepted = ctx.Value("q", 0)
+        self._process = ctx.Process(
+            target=_serve, args=(self._port, self._accepted), daemon=True
+        )
+        self._process.start()
+        deadline = time.monotonic() + 30
+        while not self._port.value:
+            if time.monotonic() > deadline or not self._process.is_alive():
+                raise RuntimeError("bench server did not start")
+            time.sleep(0.02)
+        self.port: int = self._port.value
+
+    @property
+    def accepted(self) -> int:
+        return int(self._accepted.value)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(5)
+
+
+# -- client implementations (used in child processes) ---------------------------
+
+
+def _messages(kind: str) -> list[Any]:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    if kind == "stream":
+        return [
+            SystemMessage("You are a helpful chatbot."),
+            HumanMessage("What is the capital of France?"),
+        ]
+    return [SystemMessage("You are a chatbot."), HumanMessage("Hello!")]
+
+
+def _floor_class() -> type:
+    """The floor: a minimal BaseChatModel over a reused httpx.Client."""
+    import httpx
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import (
+        ChatGeneration,
+        ChatGenerationChunk,
+        ChatResult,
+    )
+    from pydantic import ConfigDict, Field
+
+    def part(block: Any) -> dict[str, Any]:
+        if isinstance(block, str):
+            return {"text": block}
+        if block.get("type") == "image":
+            return {
+                "inlineData": {"mimeType": block["mime_type"], "data": block["base64"]}
+            }
+        return {"text": block["text"]}
+
+    def text_of(data: dict[str, Any]) -> str:
+        parts = data["candidates"][0]["content"]["parts"]
+        return "".join(p.get("text", "") for p in parts)
+
+    class FloorChat(BaseChatModel):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        base_url: str
+        model: str = "gemini-2.5-flash"
+        # Excluded like ChatCometGemini's client: invoke dumps the model's fields.
+        client: httpx.Client = Field(default_factory=httpx.Client, exclude=True)
+        aclient: httpx.AsyncClient = Field(
+            default_factory=httpx.AsyncClient, exclude=True
+        )
+
+        @property
+        def _llm_type(self) -> str:
+            return "floor"
+
+        def _request(self, messages: list[Any], method: str) -> tuple[str, bytes]:
+            body: dict[str, Any] = {"contents": []}
+            for m in messages:
+                content = m.content if isinstance(m.content, list) else [m.content]
+                entry = {"parts": [part(b) for b in content]}
+                if m.type == "system":
+                    body["systemInstruction"] = entry
+                else:
+                    entry["role"] = "model" if m.type == "ai" else "user"
+                    body["contents"].append(entry)
+            url = f"{self.base_url}/v1beta/models/{self.model}:{method}"
+            return url, json.dumps(body).encode()
+
+        def _generate(
+            self,
+            messages: list[Any],
+            stop: Any = None,
+            run_manager: Any = None,
+            **kw: Any,
+        ) -> ChatResult:
+            url, content = self._request(messages, "generateContent")
+            response = self.client.post(url, content=content, headers=HEADERS)
+            message = AIMessage(content=text_of(json.loads(response.content)))
+            return ChatResult(generations=[ChatGeneration(message=message)])
+
+        async def _agenerate(
+            self,
+            messages: list[Any],
+            stop: Any = None,
+            run_manager: Any = None,
+            **kw: Any,
+        ) -> ChatResult:
+            url, content = self._request(messages, "generateContent")
+            response = await self.aclient.post(url, content=content, headers=HEADERS)
+            message = AIMessage(content=text_of(json.loads(response.content)))
+            return ChatResult(generations=[ChatGeneration(message=message)])
+
+        def _stream(
+            self,
+            messages: list[Any],
+            stop: Any = None,
+            run_manager: Any = None,
+            **kw: Any,
+        ) -> Any:
+            url, content = self._request(messages, "streamGenerateContent")
+            url += "?alt=sse"
+            with self.client.stream("POST", url, content=content, headers=HEADERS) as r:
+                for line in r.iter_lines():
+                    if line.startswith("data:"):
+                        text = text_of(json.loads(line[5:]))
+                        chunk = ChatGenerationChunk(
+                            message=AIMessageChunk(content=text)
+                        )
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+
+    return FloorChat
+
+
+HEADERS = {"content-type": "application/json", "x-goog-api-key": "bench"}
+
+
+def _make(impl: str, port: int, model: str = "gemini-2.5-flash") -> Any:
+    base = f"http://127.0.0.1:{port}"
+    if impl == "floor":
+        return _floor_class()(base_url=base, model=model)
+    if impl == "comet":
+        from langchain_cometgemini import ChatCometGemini
+
+        return ChatCometGemini(model=model, api_key="bench", base_url=base)
+    if impl == "genai":
+        from langchain_google_genai import ChatGoogleGenerativeAI
+
+        return ChatGoogleGenerativeAI(
+            model=model, google_api_key="bench", base_url=base
+        )
+    raise ValueError(impl)
+
+
+def _text(message: Any) -> str:
+    return message.text if isinstance(message.text, str) else message.text()
+
+
+# -- child cases -------------------------------------------------------------------
+
+
+def child_cpu(impl: str, mode: str, port: int) -> dict[str, Any]:
+    """process_time per call, median over CALLS calls after WARMUP calls."""
+    llm = _make(impl, port)
+    messages = _messages(mode)
+    if mode == "invoke":
+
+        def call() -> str:
+            return _text(llm.invoke(messages))
+
+        expected = UNARY_TEXT
+    else:
+
+        def call() -> str:
+            return "".join(_text(chunk) for chunk in llm.stream(messages))
+
+        expected = STREAM_TEXT
+    got = call()
+    if got.rstrip("\n") != expected.rstrip("\n"):  # genai strips trailing newlines
+        raise AssertionError(f"{impl} {mode}: unexpected answer {got!r}")
+    for _ in range(WARMUP):
+        call()
+    samples = []
+    for _ in range(CALLS):
+        start = time.process_time()
+        call()
+        samples.append(time.process_time() - start)
+    return {
+        "median_us": statistics.median(samples) * 1e6,
+        "p90_us": statistics.quantiles(samples, n=10)[-1] * 1e6,
+        "calls": CALLS,
+    }
+
+
+def child_concurrency(impl: str, port: int) -> dict[str, Any]:
+    """CONCURRENT simultaneous posts: wall time and failures."""
+    import asyncio
+
+    import httpx
+
+    async def run() -> dict[str, Any]:
+        if impl == "raw":
+            client = httpx.AsyncClient()  # default pool: 100 connections
+            url = f"http://127.0.0.1:{port}/v1beta/models/gemini-2.5-flash:generateContent"
+            body = json.dumps(UNARY["request"]).encode()
+
+            async def one() -> str:
+                r = await client.post(url, content=body, headers=HEADERS)
+                r.raise_for_status()
+                data = json.loads(r.content)
+                return str(data["candidates"][0]["content"]["parts"][0]["text"])
+        else:
+            llm = _make(impl, port)
+            messages = _messages("invoke")
+
+            async def one() -> str:
+                return _text(await llm.ainvoke(messages))
+
+        await one()  # warm-up: lazy imports and the client itself
+        start = time.perf_counter()
+        results = await asyncio.gather(
+            *(one() for _ in range(CONCURRENT)), return_exceptions=True
+        )
+        wall = time.perf_counter() - start
+        errors = [r for r in results if not (isinstance(r, str) and r == UNARY_TEXT)]
+        return {
+            "wall_s": wall,
+            "errors": len(errors),
+            "first_error": repr(errors[0])[:300] if errors else None,
+        }
+
+    return asyncio.run(run())
+
+
+def child_latency(impl: str, port: int) -> dict[str, Any]:
+    """Server send time of each event -> the moment its chunk reaches the caller."""
+    llm = _make(impl, port, model="latency")
+    messages = _messages("stream")
+    delays = []
+    for _ in range(LATENCY_STREAMS):
+        for chunk in llm.stream(messages):
+            now = time.time_ns()
+            text = _text(chunk)
+            if text.strip().isdigit():
+                delays.append((now - int(text)) / 1e6)
+    return {
+        "median_ms": statistics.median(delays),
+        "max_ms": max(delays),
+        "events": len(delays),
+    }
+
+
+def child_memory(impl: str, port: int) -> dict[str, Any]:
+    """tracemalloc peak while invoking with a 20 MB image, image already in hand."""
+    import tracemalloc
+
+    from langchain_core.messages import HumanMessage
+
+    llm = _make(impl, port)
+    small = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 64).decode()
+    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + os.urandom(IMAGE_BYTES - 8)).decode()
+
+    def message(data: str) -> list[Any]:
+        return [
+            HumanMessage(
+                content=[
+                    {"type": "text", "text": "Describe"},
+                    {"type": "image", "base64": data, "mime_type": "image/png"},
+                ]
+            )
+        ]
+
+    llm.invoke(message(small))  # warm-up: imports, client, caches
+    big_messages = message(big)
+    tracemalloc.start()
+    result = llm.invoke(big_messages)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert _text(result).rstrip() == UNARY_TEXT
+    return {
+        "peak_mb": peak / 1e6,
+        "image_mb": IMAGE_BYTES / 1e6,
+        "base64_mb": len(big) / 1e6,
+        "peak_over_image": peak / IMAGE_BYTES,
+    }
+
+
+# -- the parent: orchestration and report ----------------------------------------
+
+
+def _child(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+IMPORTS = {
+    # What the issue names as the baseline; lazy in langchain-core 1.x, so it
+    # loads almost nothing.
+    "literal": "import langchain_core.language_models",
+    # What any chat model must import: the real floor.
+    "floor": "from langchain_core.language_models import BaseChatModel",
+    "ours": "from langchain_cometgemini import ChatCometGemini",
+}
+
+
+def _import_time(statement: str) -> float:
+    code = (
+        f"import time; t = time.perf_counter(); {statement}; "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout)
+
+
+def _importable(module: str) -> bool:
+    code = f"import importlib.util as u; print(u.find_spec({module!r}) is not None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip() == "True"
+
+
+def measure(server: BenchServer, impls: list[str]) -> dict[str, Any]:
+    """Run every case in its own subprocess and collect the numbers."""
+    port = str(server.port)
+    results: dict[str, Any] = {"cpu": {}, "import": {}, "concurrency": {}}
+    for mode in ("invoke", "stream"):
+        for impl in impls:
+            print(f"  cpu {impl} {mode}", file=sys.stderr, flush=True)
+            results["cpu"][f"{impl}.{mode}"] = _child("cpu", impl, mode, port)
+
+    print("  import times", file=sys.stderr, flush=True)
+    modules = [*IMPORTS.values()]
+    if "genai" in impls:
+        modules.append("from langchain_google_genai import ChatGoogleGenerativeAI")
+    samples: dict[str, list[float]] = {m: [] for m in modules}
+    for m in modules:
+        _import_time(m)  # compile .pyc, warm the file cache
+    for _ in range(IMPORT_RUNS):
+        for m in modules:
+            samples[m].append(_import_time(m))
+    results["import"] = {
+        m: {"median_s": statistics.median(s)} for m, s in samples.items()
+    }
+
+    rounds: dict[str, list[dict[str, Any]]] = {"raw": [], "floor": [], "comet": []}
+    for i in range(CONCURRENCY_ROUNDS):
+        for impl in rounds:
+            print(f"  concurrency {impl} round {i + 1}", file=sys.stderr, flush=True)
+            before = server.accepted
+            result = _child("concurrency", impl, port)
+            result["connections"] = server.accepted - before
+            rounds[impl].append(result)
+    for impl, runs in rounds.items():
+        ok = [r for r in runs if "wall_s" in r]
+        results["concurrency"][impl] = {
+            "wall_s": statistics.median(r["wall_s"] for r in ok) if ok else None,
+            "errors": sum(r.get("errors", 1) for r in runs),
+            "connections": max(r["connections"] for r in runs),
+            "first_error": next(
+                (
+                    r.get("first_error") or r.get("error")
+                    for r in runs
+                    if r.get("first_error") or r.get("error")
+                ),
+                None,
+            ),
+        }
+
+    results["latency"], results["memory"] = {}, {}
+    for impl in impls:
+        print(f"  latency {impl}", file=sys.stderr, flush=True)
+        results["latency"][impl] = _child("latency", impl, port)
+        print(f"  memory {impl}", file=sys.stderr, flush=True)
+        results["memory"][impl] = _child("memory", impl, port)
+    return results
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:,.2f}{unit}" if isinstance(value, float) else f"{value}{unit}"
+
+
+def report(results: dict[str, Any], genai: bool) -> tuple[list[list[str]], bool]:
+    """Rows of the table: metric, floor, ours, ratio, target, ok, genai."""
+    rows: list[list[str]] = []
+    all_ok = True
+
+    def row(
+        metric: str,
+        floor: Any,
+        ours: Any,
+        ratio: Any,
+        target: str,
+        ok: bool | None,
+        other: Any,
+        unit: str = "",
+    ) -> None:
+        nonlocal all_ok
+        if ok is False:
+            all_ok = False
+        verdict = "-" if ok is None else ("yes" if ok else "NO")
+        rows.append(
+            [
+                metric,
+                _fmt(floor, unit),
+                _fmt(ours, unit),
+                _fmt(ratio, "x") if ratio is not None else "-",
+                target,
+                verdict,
+                _fmt(other, unit) if genai else "not installed",
+            ]
+        )
+
+    cpu = results["cpu"]
+    for mode in ("invoke", "stream"):
+        floor = cpu.get(f"floor.{mode}", {}).get("median_us")
+        ours = cpu.get(f"comet.{mode}", {}).get("median_us")
+        other = cpu.get(f"genai.{mode}", {}).get("median_us")
+        ratio = ours / floor if floor and ours else None
+        if other is not None and floor:
+            other = f"{other:,.0f} us ({other / floor:.2f}x)"
+        row(
+            f"{mode}: CPU per call (us)",
+            floor,
+            ours,
+            ratio,
+            "<= 1.10x",
+            ratio is not None and ratio <= 1.10,
+            other,
+        )
+
+    imp = {k: v["median_s"] * 1e3 for k, v in results["import"].items()}
+    ours = imp[IMPORTS["ours"]]
+    other = next((v for k, v in imp.items() if "google_genai" in k), None)
+    for label, key in (
+        ("BaseChatModel", "floor"),
+        ("langchain_core.language_models", "literal"),
+    ):
+        base = imp[IMPORTS[key]]
+        shown = f"{other:,.0f} ms ({other / base:.2f}x)" if other else None
+        row(
+            f"import (ms) vs {label}",
+            base,
+            ours,
+            ours / base,
+            "<= 1.10x",
+            ours / base <= 1.10 if key == "floor" else None,
+            shown,
+        )
+
+    conc = results["concurrency"]
+    raw, mine = conc["raw"], conc["comet"]
+    ratio = mine["wall_s"] / raw["wall_s"] if raw["wall_s"] and mine["wall_s"] else None
+    row(
+        f"{CONCURRENT} concurrent ainvoke: wall (s), raw httpx = floor",
+        raw["wall_s"],
+        mine["wall_s"],
+        ratio,
+        "<= 1.20x",
+        ratio is not None and ratio <= 1.2,
+        None,
+    )
+    floor = conc["floor"]["wall_s"]
+    row(
+        f"{CONCURRENT} concurrent ainvoke: wall (s), floor model",
+        floor,
+        mine["wall_s"],
+        mine["wall_s"] / floor if floor and mine["wall_s"] else None,
+        "(info)",
+        None,
+        None,
+    )
+    row(
+        f"{CONCURRENT} concurrent: errors",
+        raw["errors"],
+        mine["errors"],
+        None,
+        "0",
+        mine["errors"] == 0,
+        None,
+    )
+    row(
+        f"{CONCURRENT} concurrent: connections opened",
+        raw["connections"],
+        mine["connections"],
+        None,
+        f"<= {POOL_LIMIT}",
+        mine["connections"] <= POOL_LIMIT,
+        None,
+    )
+
+    lat = results["latency"]
+    for stat in ("median_ms", "max_ms"):
+        floor = lat.get("floor", {}).get(stat)
+        ours = lat.get("comet", {}).get(stat)
+        other = lat.get("genai", {}).get(stat)
+        row(
+            f"event -> caller, {stat.split('_')[0]} (ms)",
+            floor,
+            ours,
+            None,
+            "<= 2 ms",
+            ours is not None and ours <= 2.0,
+            other,
+        )
+
+    mem = results["memory"]
+    floor = mem.get("floor", {}).get("peak_over_image")
+    ours = mem.get("comet", {}).get("peak_over_image")
+    other = mem.get("genai", {}).get("peak_over_image")
+    row(
+        "20 MB image: peak memory / image size",
+        floor,
+        ours,
+        None,
+        "<= 3x",
+        ours is not None and ours <= 3.0,
+        other,
+        "x",
+    )
+    return rows, all_ok
+
+
+def print_table(rows: list[list[str]]) -> None:
+    head = [
+        "metric",
+        "floor",
+        "ChatCometGemini",
+        "ratio",
+        "target",
+        "ok",
+        "ChatGoogleGenerativeAI",
+    ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))
+    print(line)
+    print("-|-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-genai",
+        action="store_true",
+        help="skip ChatGoogleGenerativeAI even if installed",
+    )
+    args = parser.parse_args()
+    if args.child:
+        case, impl, *rest = args.child
+        port = int(rest[-1])
+        if case == "cpu":
+            result = child_cpu(impl, rest[0], port)
+        elif case == "concurrency":
+            result = child_concurrency(impl, port)
+        elif case == "latency":
+            result = child_latency(impl, port)
+        else:
+            result = child_memory(impl, port)
+        print(json.dumps(result))
+        return
+
+    started = time.perf_counter()
+    genai = not args.no_genai and _importable("langchain_google_genai")
+    impls = ["floor", "comet", *(["genai"] if genai else [])]
+    server = BenchServer()
+    print(f"bench: server on port {server.port}; impls {impls}", file=sys.stderr)
+    try:
+        results = measure(server, impls)
+    finally:
+        server.stop()
+    rows, all_ok = report(results, genai)
+    elapsed = time.perf_counter() - started
+    print_table(rows)
+    print(f"\nall targets met: {all_ok}; run took {elapsed:.0f} s")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "python": sys.version.split()[0],
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+                "elapsed_s": elapsed,
+                "genai_installed": genai,
+                "results": results,
+                "table": [
+                    dict(
+                        zip(
+                            [
+                                "metric",
+                                "floor",
+                                "ours",
+                                "ratio",
+                                "target",
+                                "ok",
+                                "genai",
+                            ],
+                            r,
+                            strict=True,
+                        )
+                    )
+                    for r in rows
+                ],
+                "all_targets_met": all_ok,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {RESULTS.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Save the images a Gemini image model returned: :func:`save_images`.
+
+Image output arrives as ``{"type": "image_url", "image_url": {"url":
+"data:<mime>;base64,..."}}`` blocks (or standard v1 ``image`` blocks with
+``base64`` data, if the message was converted); this decodes them to files so
+users do not have to parse data URIs themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+__all__ = ["image_data", "save_images"]
+
+_DATA_URI = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(?P<data>.*)$", re.S
+)
+# Explicit table: mimetypes.guess_extension varies by platform (".jpe", ".jfif").
+_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
+    "image/svg+xml": ".svg",
+}
+
+
+def _block_image(block: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(mime, base64) of one content block when it holds inline image data."""
+    if block.get("type") == "image_url":
+        ref = block.get("image_url")
+        url = ref.get("url") if isinstance(ref, Mapping) else ref
+        match = _DATA_URI.match(url) if isinstance(url, str) else None
+        if match and match.group("mime").startswith("image/"):
+            return match.group("mime"), match.group("data")
+    if block.get("type") == "image":
+        data = block.get("base64")
+        if isinstance(data, str):
+            return str(block.get("mime_type") or "image/png"), data
+        url = block.get("url")
+        match = _DATA_URI.match(url) if isinstance(url, str) else None
+        if match:
+            return match.group("mime"), match.group("data")
+    return None
+
+
+def image_data(message: BaseMessage) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(mime_type, bytes)`` for each inline image in ``message``, in order.
+
+    Images referenced only by an http(s) URL are skipped: there is nothing to
+    decode locally.
+    """
+    if isinstance(message.content, str):
+        return
+    for block in message.content:
+        if not isinstance(block, Mapping):
+            continue
+        found = _block_image(block)
+        if found is None:
+            continue
+        mime, data = found
+        try:
+            raw = base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"An {mime} block holds invalid base64 data") from exc
+        yield mime, raw
+
+
+def save_images(
+    message: BaseMessage, directory: str | Path, prefix: str = "image"
+) -> list[Path]:
+    """Write every inline image of ``message`` to ``directory``; return the paths.
+
+    Files are named ``{prefix}_{n}{ext}`` (``n`` from 0, in content order) with
+    the extension taken from the MIME type (``image/png`` -> ``.png``,
+    ``image/jpeg`` -> ``.jpg``). The directory is created if needed; existing
+    files of the same name are overwritten. A message without images gives
+    ``[]``.
+
+    Example:
+        .. code-block:: python
+
+            msg = llm.invoke("Draw a cat", response_modalities=["TEXT", "IMAGE"])
+            paths = save_images(msg, "out")
+
+    """
+    folder = Path(directory)
+    paths: list[Path] = []
+    for number, (mime, raw) in enumerate(image_data(message)):
+        if number == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        subtype = mime.split("/")[-1].split("+")[0]
+        extension = _EXTENSIONS.get(mime.lower(), f".{subtype}")
+        path = folder / f"{prefix}_{number}{extension}"
+        path.write_bytes(raw)
+        paths.append(path)
+    return paths
