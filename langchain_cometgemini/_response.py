@@ -221,12 +221,19 @@ def _convert_part(
             if sig:
                 block["signature"] = sig
             return _block(state, "thinking", sig, block, merge=mergeable)
-        if sig is None:
+        if sig is None and state.block_kind != "text":
             if not text:
                 return None
             state.block_kind = "str"
             return text
-        block = {"type": "text", "text": text, "extras": {"signature": sig}}
+        # A signed text part opens a text block; unsigned text that follows
+        # continues it (same index), so a streamed answer whose first piece
+        # carries the signature aggregates into the same block as invoke.
+        if sig is None and not text:
+            return None
+        block = {"type": "text", "text": text}
+        if sig:
+            block["extras"] = {"signature": sig}
         return _block(state, "text", sig, block, merge=mergeable)
     if "inlineData" in part and isinstance(part["inlineData"], dict):
         data = part["inlineData"]
@@ -326,10 +333,14 @@ def _pick_candidate(event: dict[str, Any], index: int = 0) -> dict[str, Any] | N
     candidates = event.get("candidates")
     if not isinstance(candidates, list):
         return None
-    for position, candidate in enumerate(candidates):
-        if isinstance(candidate, dict) and candidate.get("index", position) == index:
+    # Junk entries are skipped (as response_to_result does); when no index
+    # matches, the first candidate still counts: streams carry one candidate,
+    # and dropping its content would lose the answer.
+    found = [c for c in candidates if isinstance(c, dict)]
+    for position, candidate in enumerate(found):
+        if candidate.get("index", position) == index:
             return candidate
-    return None
+    return found[0] if found else None
 
 
 def parse_event(event: Any, state: StreamState) -> AIMessageChunk:

@@ -305,10 +305,13 @@ def _unary(response: dict[str, Any]) -> None:
 
 
 def _first_candidate(event: dict[str, Any]) -> dict[str, Any] | None:
-    for position, candidate in enumerate(_candidate_list(event)):
+    """The candidate a stream event's content comes from: index 0, else the
+    first one (a stream has one candidate: its content must not be lost)."""
+    found = _candidate_list(event)
+    for position, candidate in enumerate(found):
         if candidate.get("index", position) == 0:
             return candidate
-    return None
+    return found[0] if found else None
 
 
 def _stream(evts: list[Any]) -> None:
