@@ -44,7 +44,9 @@ https://ai.google.dev/gemini-api/docs/thought-signatures#faqs"""
 Media = Mapping[str, tuple[bytes, str | None]]
 Part = dict[str, Any]
 
-_DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,;]*)*?;base64,(?P<data>.*)$", re.S)
+_DATA_URI = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,;]*)*?;base64,(?P<data>.*)$", re.S
+)
 _YOUTUBE = re.compile(r"^https?://(www\.|m\.)?(youtube\.com|youtu\.be)/", re.I)
 _FILES_API = re.compile(r"^https://generativelanguage\.googleapis\.com/", re.I)
 _OUTCOME_NAMES = {number: name for name, number in OUTCOMES.items()}
@@ -166,9 +168,13 @@ def _media_part(block: Mapping[str, Any], media: Media) -> Part:
     if source == "base64" or (source is None and block.get("base64") is not None):
         data = block.get("base64") if source is None else block.get("data")
         return _inline(str(data), mime, kind)
-    if source == "text" or (kind == "text-plain" and isinstance(block.get("text"), str)):
+    if source == "text" or (
+        kind == "text-plain" and isinstance(block.get("text"), str)
+    ):
         raw = str(block.get("text", ""))
-        return _inline(base64.b64encode(raw.encode()).decode(), mime or "text/plain", kind)
+        return _inline(
+            base64.b64encode(raw.encode()).decode(), mime or "text/plain", kind
+        )
     if source == "id" or block.get("file_id") is not None:
         file_id = str(block.get("file_id") or block.get("id"))
         return {
@@ -203,7 +209,9 @@ def _block_to_part(block: Any, media: Media) -> Part | None:
     if isinstance(block, str):
         return {"text": block}
     if not isinstance(block, dict):
-        raise ValueError(f"Unsupported content of type {type(block).__name__}: {block!r:.80}")
+        raise ValueError(
+            f"Unsupported content of type {type(block).__name__}: {block!r:.80}"
+        )
     btype = block.get("type")
     if btype == "text":
         return _with_signature({"text": str(block.get("text", ""))}, block)
@@ -219,7 +227,12 @@ def _block_to_part(block: Any, media: Media) -> Part | None:
         return _media_part(block, media)
     if btype == "media":  # langchain-google-genai's own block
         if block.get("file_uri"):
-            return {"fileData": {"fileUri": block["file_uri"], "mimeType": block.get("mime_type")}}
+            return {
+                "fileData": {
+                    "fileUri": block["file_uri"],
+                    "mimeType": block.get("mime_type"),
+                }
+            }
         data = block.get("data")
         if isinstance(data, bytes):
             data = base64.b64encode(data).decode()
@@ -303,7 +316,11 @@ def _tool_response(
     else:
         texts: list[Any] = []
         for block in message.content:
-            if isinstance(block, dict) and block.get("type") not in (None, "text", "json"):
+            if isinstance(block, dict) and block.get("type") not in (
+                None,
+                "text",
+                "json",
+            ):
                 part = _block_to_part(block, media)
                 if part is not None:
                     extra.append(part)

@@ -19,15 +19,20 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+)
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.base import merge_content
-from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
 from langchain_core.messages.tool import (
     invalid_tool_call,
     tool_call,
     tool_call_chunk,
 )
-from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 __all__ = [
@@ -116,7 +121,9 @@ def usage_from(raw: Any) -> UsageMetadata | None:
     """
     if not isinstance(raw, dict):
         return None
-    prompt = _int(raw.get("promptTokenCount")) + _int(raw.get("toolUsePromptTokenCount"))
+    prompt = _int(raw.get("promptTokenCount")) + _int(
+        raw.get("toolUsePromptTokenCount")
+    )
     thoughts = _int(raw.get("thoughtsTokenCount"))
     output = _int(raw.get("candidatesTokenCount")) + thoughts
     total = raw.get("totalTokenCount")
@@ -163,9 +170,7 @@ class StreamState:
 
 def _next_index(state: StreamState, kind: str, signed: bool, mergeable: bool) -> int:
     if not (
-        mergeable
-        and kind == state.block_kind
-        and not (signed and state.block_signed)
+        mergeable and kind == state.block_kind and not (signed and state.block_signed)
     ):
         state.block_index += 1
         state.block_signed = False
@@ -293,7 +298,9 @@ def _candidate_content(
         if content == "" and isinstance(piece, dict):
             content = [piece]
         else:
-            content = merge_content(content, piece if isinstance(piece, str) else [piece])
+            content = merge_content(
+                content, piece if isinstance(piece, str) else [piece]
+            )
     return content, calls, signatures
 
 
@@ -319,7 +326,9 @@ def _record_metadata(
     for wire, key in _CANDIDATE_META.items():
         if wire in candidate:
             value = candidate[wire]
-            meta[key] = value if isinstance(value, str | int | float) else snake_keys(value)
+            meta[key] = (
+                value if isinstance(value, str | int | float) else snake_keys(value)
+            )
     for wire, value in candidate.items():
         # Candidate fields of a newer service version: kept under their
         # snake_case name rather than lost (never overriding a known key).
@@ -414,7 +423,11 @@ def _message(
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         additional_kwargs={SIGNATURES_KEY: signatures} if signatures else {},
-        response_metadata={"model_provider": PROVIDER, "model_name": model, **state.metadata},
+        response_metadata={
+            "model_provider": PROVIDER,
+            "model_name": model,
+            **state.metadata,
+        },
         usage_metadata=usage_from(state.usage),
         id=state.response_id,
     )
@@ -431,7 +444,9 @@ def response_to_result(response: Any, model: str) -> ChatResult:
 
         raise GeminiStreamError(f"Response is not a JSON object: {response!r:.200}")
     raw = response.get("candidates")
-    candidates = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    candidates = (
+        [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    )
     generations = []
     for candidate in candidates or [None]:  # type: ignore[list-item]
         message = _message(response, candidate, model)

@@ -1,8 +1,8 @@
-"""Incremental decoder for the ``text/event-stream`` bodies Gemini streams.
+r"""Incremental decoder for the ``text/event-stream`` bodies Gemini streams.
 
 Pure and byte-oriented: it is fed raw chunks exactly as they come off the
 socket (split anywhere, even inside a multi-byte UTF-8 character or between
-the ``\\r`` and ``\\n`` of the service's ``\\r\\n\\r\\n`` separators) and
+the ``\r`` and ``\n`` of the service's ``\r\n\r\n`` separators) and
 returns the JSON payload of every event that is complete. Unlike a
 line-iterator that silently drops an unterminated last event, ``close()``
 raises when the body ended in the middle of one, so a truncated stream never

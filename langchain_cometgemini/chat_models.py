@@ -37,7 +37,6 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -138,6 +137,7 @@ class ChatCometGemini(BaseChatModel):
     temperature=0)``). Messages follow ``langchain-google-genai``'s format
     (``response_metadata["model_provider"] == "google_genai"``), so
     ``message.content_blocks`` gives standard blocks. Full guide: docs/index.md.
+
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -239,14 +239,17 @@ class ChatCometGemini(BaseChatModel):
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
+        """Yes: ``dumps``/``loads`` round-trip the settings, never the key."""
         return True
 
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
+        """Import path ``loads`` uses to find this class."""
         return ["langchain_cometgemini", "chat_models"]
 
     @property
     def lc_secrets(self) -> dict[str, str]:
+        """Serialized output holds a reference to this env var, not the key."""
         return {"api_key": "COMETAPI_KEY"}
 
     @property
@@ -363,7 +366,9 @@ class ChatCometGemini(BaseChatModel):
             body["cachedContent"] = options["cached_content"]
         return _Call(model, body)
 
-    def _media(self, messages: Sequence[BaseMessage]) -> dict[str, tuple[bytes, str | None]]:
+    def _media(
+        self, messages: Sequence[BaseMessage]
+    ) -> dict[str, tuple[bytes, str | None]]:
         return {url: self.http.fetch(url) for url in media_urls(messages)}
 
     async def _amedia(
@@ -385,7 +390,9 @@ class ChatCometGemini(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+            return generate_from_stream(
+                self._stream(messages, stop, run_manager, **kwargs)
+            )
         call = self._prepare(messages, stop, kwargs, self._media(messages))
         response = self.http.post(call.model, "generateContent", call.body)
         return response_to_result(response, call.model)

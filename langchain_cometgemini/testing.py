@@ -897,6 +897,9 @@ class GeminiEmulator:
 class _Handler(BaseHTTPRequestHandler):
     owner: GeminiEmulator
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on,
+    # the second waits for the client's delayed ACK (~40 ms a request).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
