@@ -13,7 +13,6 @@ documented Gemini 3 placeholder when no call of the turn was signed).
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
 from functools import reduce
 from typing import Any
 
@@ -23,6 +22,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 from tests.recordings import events, load, names
+from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
 SKIP = "skip_thought_signature_validator"
@@ -58,21 +58,6 @@ def test_recordings_with_function_calls_are_all_covered() -> None:
     assert len(TOOL_RECORDINGS) >= 40
     assert any(load(n)["stream"] for n in TOOL_RECORDINGS)
     assert any(load(n)["model"].startswith("gemini-3") for n in TOOL_RECORDINGS)
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emulator(shared_emulator: GeminiEmulator) -> Iterator[GeminiEmulator]:
-    shared_emulator.requests.clear()
-    yield shared_emulator
-    leftover = len(shared_emulator._queue)
-    shared_emulator._queue.clear()
-    assert leftover == 0, f"{leftover} scripted replies were never requested"
 
 
 def replay(emulator: GeminiEmulator, name: str) -> tuple[ChatCometGemini, AIMessage]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import operator
 import warnings
-from collections.abc import Iterator
 from functools import reduce
 from typing import Any
 
@@ -23,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 from tests.recordings import events, load
+from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
 SKIP = "skip_thought_signature_validator"
@@ -59,21 +59,6 @@ DONE = {
         }
     ]
 }
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emulator(shared_emulator: GeminiEmulator) -> Iterator[GeminiEmulator]:
-    shared_emulator.requests.clear()
-    yield shared_emulator
-    leftover = len(shared_emulator._queue)
-    shared_emulator._queue.clear()
-    assert leftover == 0, f"{leftover} scripted replies were never requested"
 
 
 def llm_for(

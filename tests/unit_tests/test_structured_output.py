@@ -9,7 +9,6 @@ streaming partial objects; tracing metadata.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,21 +22,7 @@ from typing_extensions import TypedDict
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[GeminiEmulator]:
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emulator(shared_emulator: GeminiEmulator) -> Iterator[GeminiEmulator]:
-    shared_emulator.requests.clear()
-    yield shared_emulator
-    leftover = len(shared_emulator._queue)
-    shared_emulator._queue.clear()
-    assert leftover == 0, f"{leftover} scripted replies were never requested"
+from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 
 def llm_for(emulator: GeminiEmulator) -> ChatCometGemini:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections.abc import Iterator
 from functools import reduce
 from typing import Annotated, Any, Literal, Optional, Union
 
@@ -25,6 +24,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx"
@@ -73,23 +73,6 @@ def call(name: str, args: Any, call_id: str | None = None) -> dict[str, Any]:
 
 
 OK = answer({"text": "ok"})
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[GeminiEmulator]:
-    """One server for the module: stopping one costs ~0.5 s (shutdown polling)."""
-    with GeminiEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emulator(shared_emulator: GeminiEmulator) -> Iterator[GeminiEmulator]:
-    """The shared emulator with no recorded requests; every queued reply used."""
-    shared_emulator.requests.clear()
-    yield shared_emulator
-    leftover = len(shared_emulator._queue)
-    shared_emulator._queue.clear()
-    assert leftover == 0, f"{leftover} scripted replies were never requested"
 
 
 def sent(emulator: GeminiEmulator, index: int = -1) -> dict[str, Any]:
