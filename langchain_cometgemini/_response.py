@@ -35,6 +35,8 @@ from langchain_core.messages.tool import (
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from langchain_cometgemini._errors import GeminiStreamError
+
 __all__ = [
     "SIGNATURES_KEY",
     "StreamState",
@@ -359,8 +361,6 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     are remembered in ``state`` and reported by :func:`final_chunk`.
     """
     if not isinstance(event, dict):
-        from langchain_cometgemini._errors import GeminiStreamError
-
         raise GeminiStreamError(f"Stream event is not a JSON object: {event!r:.200}")
     candidate = _pick_candidate(event)
     _record_metadata(event, candidate, state)
@@ -440,8 +440,6 @@ def response_to_result(response: Any, model: str) -> ChatResult:
     candidate yields one empty message whose metadata carries the reason.
     """
     if not isinstance(response, dict):
-        from langchain_cometgemini._errors import GeminiStreamError
-
         raise GeminiStreamError(f"Response is not a JSON object: {response!r:.200}")
     raw = response.get("candidates")
     candidates = (

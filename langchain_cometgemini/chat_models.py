@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -629,6 +630,4 @@ def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
 
 
 def _env(name: str) -> str | None:
-    import os
-
     return os.environ.get(name) or None
