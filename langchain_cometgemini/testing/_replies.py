@@ -1,0 +1,327 @@
+"""Scripted answers: :class:`Reply` and the responses it builds."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from langchain_cometgemini.testing._streams import _merge, _split
+
+MODEL = "gemini-2.5-flash"
+# A 1x1 transparent PNG: the smallest image every decoder accepts.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
+)
+_SIGNATURE = base64.b64encode(b"emulator-thought-signature").decode()
+_ERROR_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+def _tokens(text: str) -> int:
+    """Rough token estimate (4 characters a token), at least 1 for any text."""
+    return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def _usage(prompt: int, output: int, thoughts: int = 0) -> dict[str, Any]:
+    usage: dict[str, Any] = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": output,
+        "totalTokenCount": prompt + output + thoughts,
+    }
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    return usage
+
+
+def _response(
+    parts: list[dict[str, Any]],
+    *,
+    model: str = MODEL,
+    finish_reason: str = "STOP",
+    usage: tuple[int, int] | tuple[int, int, int] | None = None,
+    **candidate_extra: Any,
+) -> dict[str, Any]:
+    """A ``GenerateContentResponse`` with one candidate holding ``parts``."""
+    if usage is None:
+        out = sum(_tokens(p.get("text", "")) for p in parts if not p.get("thought"))
+        thoughts = sum(_tokens(p.get("text", "")) for p in parts if p.get("thought"))
+        usage = (8, max(out, 1), thoughts)
+    candidate = {
+        "content": {"role": "model", "parts": parts},
+        "finishReason": finish_reason,
+        "index": 0,
+        **candidate_extra,
+    }
+    return {
+        "candidates": [candidate],
+        "usageMetadata": _usage(*usage),
+        "modelVersion": model,
+        "responseId": f"emulator-{uuid.uuid4().hex[:16]}",
+    }
+
+
+@dataclass
+class Reply:
+    """One scripted answer.
+
+    ``json`` is a unary body (a ``GenerateContentResponse`` is split into
+    several events when the request streams), ``events`` a stream (each a
+    JSON object or raw ``bytes``; merged into one body for a unary request),
+    ``raw`` bytes sent as they are. Faults: ``delay`` before answering,
+    ``event_delay`` between stream events, ``drop`` closes the connection
+    without an answer, ``cut_after`` ends the body after that many bytes,
+    ``cut_event`` sends half of that stream event and closes the connection.
+    """
+
+    status: int = 200
+    json: Any = None
+    events: list[Any] | None = None
+    raw: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    event_delay: float = 0.0
+    drop: bool = False
+    cut_after: int | None = None
+    cut_event: int | None = None
+    chunks: int = 3
+
+    # -- answers -------------------------------------------------------------
+
+    @classmethod
+    def parts(cls, parts: Sequence[Mapping[str, Any]], **options: Any) -> Reply:
+        """An answer made of raw Gemini ``parts``; options as for :meth:`text`."""
+        chunks = options.pop("chunks", 3)
+        return cls(json=_response([dict(p) for p in parts], **options), chunks=chunks)
+
+    @classmethod
+    def text(cls, text: str, *, signature: str | None = None, **options: Any) -> Reply:
+        """A text answer; streamed as ``chunks`` events (default 3).
+
+        Options: ``model``, ``finish_reason``, ``usage=(prompt, output[,
+        thoughts])``, ``chunks``.
+        """
+        part: dict[str, Any] = {"text": text}
+        if signature:
+            part["thoughtSignature"] = signature
+        return cls.parts([part], **options)
+
+    @classmethod
+    def stream(cls, *pieces: str, **options: Any) -> Reply:
+        """Streamed text, one event per piece exactly as given."""
+        whole = cls.text("".join(pieces), **options).json
+        events = []
+        for i, piece in enumerate(pieces):
+            event = json.loads(json.dumps(whole))
+            candidate = event["candidates"][0]
+            candidate["content"]["parts"] = [{"text": piece}]
+            if i < len(pieces) - 1:
+                del candidate["finishReason"]
+            events.append(event)
+        return cls(events=events)
+
+    @classmethod
+    def tool_call(
+        cls,
+        name: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        signature: str | None = _SIGNATURE,
+        **options: Any,
+    ) -> Reply:
+        """One function call, carrying a thought signature as Gemini 3 sends."""
+        return cls.tool_calls((name, args or {}, id), signature=signature, **options)
+
+    @classmethod
+    def tool_calls(
+        cls,
+        *calls: tuple[str, Mapping[str, Any]]
+        | tuple[str, Mapping[str, Any], str | None],
+        signature: str | None = _SIGNATURE,
+        text: str | None = None,
+        **options: Any,
+    ) -> Reply:
+        """Parallel function calls ``(name, args[, id])``; only the first is signed."""
+        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        for i, call in enumerate(calls):
+            fc: dict[str, Any] = {"name": call[0], "args": dict(call[1])}
+            if len(call) > 2 and call[2]:
+                fc["id"] = call[2]
+            part: dict[str, Any] = {"functionCall": fc}
+            if signature and i == 0:
+                part["thoughtSignature"] = signature
+            parts.append(part)
+        return cls.parts(parts, **options)
+
+    @classmethod
+    def thought(
+        cls,
+        thought: str,
+        text: str,
+        *,
+        signature: str | None = _SIGNATURE,
+        **options: Any,
+    ) -> Reply:
+        """A thought summary (``thought: true``) followed by the answer."""
+        answer: dict[str, Any] = {"text": text}
+        if signature:
+            answer["thoughtSignature"] = signature
+        return cls.parts([{"text": thought, "thought": True}, answer], **options)
+
+    @classmethod
+    def image(
+        cls,
+        data: bytes = PNG_1X1,
+        *,
+        mime_type: str = "image/png",
+        text: str | None = None,
+        **options: Any,
+    ) -> Reply:
+        """An image answer (``inlineData``), optionally after some text."""
+        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        encoded = base64.b64encode(data).decode()
+        parts.append({"inlineData": {"mimeType": mime_type, "data": encoded}})
+        return cls.parts(parts, **options)
+
+    @classmethod
+    def grounded(
+        cls,
+        text: str,
+        *,
+        queries: Sequence[str] = ("emulated search",),
+        sources: Sequence[tuple[str, str]] = (("https://example.com/", "example.com"),),
+        **options: Any,
+    ) -> Reply:
+        """A Google Search grounded answer with ``groundingMetadata``."""
+        metadata = {
+            "webSearchQueries": list(queries),
+            "groundingChunks": [{"web": {"uri": u, "title": t}} for u, t in sources],
+            "groundingSupports": [
+                {
+                    "segment": {
+                        "startIndex": 0,
+                        "endIndex": len(text.encode()),
+                        "text": text,
+                    },
+                    "groundingChunkIndices": list(range(len(sources))),
+                }
+            ],
+            "searchEntryPoint": {"renderedContent": "<div>emulated search</div>"},
+        }
+        return cls.parts([{"text": text}], groundingMetadata=metadata, **options)
+
+    @classmethod
+    def code_execution(
+        cls, code: str, output: str, *, text: str | None = None, **options: Any
+    ) -> Reply:
+        """Code the model ran, its result, and an optional closing text."""
+        parts: list[dict[str, Any]] = [
+            {"executableCode": {"language": "PYTHON", "code": code}},
+            {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": output}},
+        ]
+        if text:
+            parts.append({"text": text})
+        return cls.parts(parts, **options)
+
+    # -- faults --------------------------------------------------------------
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        message: str,
+        *,
+        status_text: str = "",
+        retry_after: float | None = None,
+        **headers: str,
+    ) -> Reply:
+        """A Gemini-style JSON error, optionally with ``Retry-After``."""
+        body = {
+            "error": {
+                "code": status,
+                "message": message,
+                "status": status_text or _ERROR_STATUS.get(status, "UNKNOWN"),
+            }
+        }
+        hdrs = {k.replace("_", "-"): v for k, v in headers.items()}
+        if retry_after is not None:
+            hdrs["retry-after"] = f"{retry_after:g}"
+        return cls(status=status, json=body, headers=hdrs)
+
+    @classmethod
+    def rate_limited(cls, retry_after: float = 0.05) -> Reply:
+        """429 RESOURCE_EXHAUSTED with a ``Retry-After`` header."""
+        return cls.error(
+            429,
+            "Resource has been exhausted (e.g. check quota).",
+            retry_after=retry_after,
+        )
+
+    @classmethod
+    def dropped(cls) -> Reply:
+        """Close the connection without answering."""
+        return cls(drop=True)
+
+    def delayed(self, seconds: float) -> Reply:
+        """A copy of the answer, sent after ``seconds``."""
+        return replace(self, delay=seconds)
+
+    def slowly(self, seconds: float) -> Reply:
+        """A copy of the answer, streamed with ``seconds`` between events."""
+        return replace(self, event_delay=seconds)
+
+    def cut(self, event: int = 1) -> Reply:
+        """A copy of the answer as a stream broken in the middle of event ``event``."""
+        return replace(self, cut_event=event)
+
+    # -- recordings ------------------------------------------------------------
+
+    @classmethod
+    def from_recording(cls, recording: Mapping[str, Any] | str | Path) -> Reply:
+        """Replay a recording in the format of ``tests/data/recordings/*.json``."""
+        data = (
+            json.loads(Path(recording).read_text())
+            if isinstance(recording, str | Path)
+            else recording
+        )
+        if data.get("stream"):
+            frames = data["response_sse"].split("\r\n\r\n")
+            events = [f.encode() + b"\r\n\r\n" for f in frames if f.strip()]
+            return cls(status=data.get("status", 200), events=events)
+        return cls(status=data.get("status", 200), json=data["response_json"])
+
+    # -- rendering -------------------------------------------------------------
+
+    def body_for(self, streaming: bool) -> list[bytes]:
+        """The bytes to send: one item per stream event, or the whole body."""
+        if self.raw is not None:
+            return [self.raw]
+        if not streaming or self.status != 200:
+            body = self.json if self.events is None else _merge(self.events)
+            return [json.dumps(body).encode()]
+        events = self.events
+        if events is None:
+            events = (
+                _split(self.json, self.chunks)
+                if isinstance(self.json, dict) and "candidates" in self.json
+                else [self.json]
+            )
+        return [
+            e
+            if isinstance(e, bytes)
+            else b"data: " + json.dumps(e).encode() + b"\r\n\r\n"
+            for e in events
+        ]

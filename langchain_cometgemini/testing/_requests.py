@@ -1,0 +1,310 @@
+"""Received requests: :class:`RecordedRequest`, validation, default answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_cometgemini.testing._replies import (
+    _SIGNATURE,
+    MODEL,
+    PNG_1X1,
+    Reply,
+    _response,
+    _tokens,
+)
+
+_TOP_LEVEL_KEYS = frozenset(
+    {
+        "model",
+        "contents",
+        "systemInstruction",
+        "tools",
+        "toolConfig",
+        "safetySettings",
+        "generationConfig",
+        "cachedContent",
+        "labels",
+    }
+)
+
+
+@dataclass
+class RecordedRequest:
+    """A request the emulator received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def model(self) -> str:
+        """Model id from the path ``/v1beta/models/{model}:{method}``."""
+        return self.path.split("/models/", 1)[-1].split(":", 1)[0]
+
+    @property
+    def action(self) -> str:
+        """``generateContent``, ``streamGenerateContent`` or ``countTokens``."""
+        return self.path.split(":", 1)[-1].split("?", 1)[0]
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the client asked for ``streamGenerateContent``."""
+        return self.action == "streamGenerateContent"
+
+    @property
+    def content_request(self) -> dict[str, Any]:
+        """The ``GenerateContentRequest`` (unwrapped for ``countTokens``)."""
+        body = self.body if isinstance(self.body, dict) else {}
+        inner = body.get("generateContentRequest")
+        return inner if isinstance(inner, dict) else body
+
+    @property
+    def last_user_text(self) -> str:
+        """Text of the last user turn (empty when it has none)."""
+        for turn in reversed(self.content_request.get("contents") or []):
+            if turn.get("role", "user") == "user":
+                return "".join(p.get("text", "") for p in turn.get("parts", []))
+        return ""
+
+
+Responder = Callable[[RecordedRequest], "Reply | None"]
+
+
+# -- the default responder ---------------------------------------------------
+
+
+def instance_of(schema: Any, root: Any = None, depth: int = 0) -> Any:
+    """A minimal instance valid against a JSON Schema (or Gemini's subset).
+
+    Objects get their required properties; enums and consts their first value;
+    numbers respect ``minimum``; strings ``minLength``; ``$ref`` is resolved.
+    """
+    root = schema if root is None else root
+    if not isinstance(schema, dict) or depth > 20:
+        return None
+    if "$ref" in schema:
+        target: Any = root
+        for key in schema["$ref"].lstrip("#/").split("/"):
+            target = target.get(key, {}) if isinstance(target, dict) else {}
+        return instance_of(target, root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        options = [o for o in schema.get(key, []) if o.get("type") != "null"]
+        if options:
+            return instance_of(options[0], root, depth + 1)
+    if schema.get("allOf"):
+        return instance_of(schema["allOf"][0], root, depth + 1)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    kind = str(kind).lower()
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {
+            name: instance_of(props.get(name, {}), root, depth + 1)
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        count = int(schema.get("minItems", 0))
+        return [
+            instance_of(schema.get("items", {}), root, depth + 1) for _ in range(count)
+        ]
+    if kind in ("integer", "number"):
+        low = schema.get(
+            "minimum",
+            schema.get("exclusiveMinimum", 0)
+            + (1 if "exclusiveMinimum" in schema else 0),
+        )
+        value = (
+            max(low, 0)
+            if "maximum" not in schema
+            else min(max(low, 0), schema["maximum"])
+        )
+        return int(value) if kind == "integer" else float(value)
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    text = "example"
+    length = int(schema.get("minLength", 0))
+    text = (text * (length // len(text) + 1))[: max(length, len(text))]
+    return text[: int(schema["maxLength"])] if "maxLength" in schema else text
+
+
+def _declarations(request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for tool in request.get("tools") or []:
+        found.extend(
+            tool.get("functionDeclarations") or tool.get("function_declarations") or []
+        )
+    return found
+
+
+def _has_tool(request: Mapping[str, Any], *names: str) -> bool:
+    return any(n in tool for tool in request.get("tools") or [] for n in names)
+
+
+def default_reply(request: RecordedRequest) -> Reply:
+    """A plausible answer to any request (what the emulator sends by default).
+
+    countTokens -> an estimate; declared tools -> a call to the first one
+    (unless the last turn is a function response: then text, so agent loops
+    end); a response schema -> a minimal valid JSON instance; IMAGE modality
+    -> an image; otherwise text echoing the last user text. Thoughts,
+    grounding and code execution are added when the request asks for them.
+    """
+    body = request.content_request
+    contents = body.get("contents") or []
+    if request.action == "countTokens":
+        text = json.dumps([contents, body.get("systemInstruction"), body.get("tools")])
+        return Reply(json={"totalTokens": _tokens(text)})
+    config = body.get("generationConfig") or {}
+    prompt_tokens = _tokens(json.dumps(contents))
+    last = contents[-1] if contents else {}
+    last_parts = last.get("parts", [])
+    after_tool = any("functionResponse" in p for p in last_parts)
+    declarations = _declarations(body)
+    calling = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
+    mode = str(calling.get("mode", "AUTO")).upper()
+    parts: list[dict[str, Any]] = []
+    if config.get("thinkingConfig", {}).get("includeThoughts"):
+        parts.append({"text": "Thinking it over (emulated).", "thought": True})
+    extra: dict[str, Any] = {}
+    user_text = request.last_user_text
+    if (
+        declarations
+        and mode != "NONE"
+        and not after_tool
+        and (mode == "ANY" or any("text" in p for p in last_parts))
+    ):
+        allowed = calling.get("allowedFunctionNames") or []
+        decl = next(
+            (d for d in declarations if d.get("name") in allowed), declarations[0]
+        )
+        schema = decl.get("parametersJsonSchema") or decl.get("parameters") or {}
+        args = instance_of(schema) if schema else {}
+        parts.append(
+            {
+                "functionCall": {"name": decl["name"], "args": args or {}},
+                "thoughtSignature": _SIGNATURE,
+            }
+        )
+    elif after_tool:
+        results = [p["functionResponse"] for p in last_parts if "functionResponse" in p]
+        summary = "; ".join(
+            f"{r.get('name')} returned {json.dumps(r.get('response'))}" for r in results
+        )
+        parts.append({"text": f"Done: {summary}."})
+    elif config.get("responseJsonSchema") or config.get("responseSchema"):
+        schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        parts.append({"text": json.dumps(instance_of(schema))})
+    elif config.get("responseMimeType") == "application/json":
+        parts.append({"text": json.dumps({"echo": user_text})})
+    elif "IMAGE" in [str(m).upper() for m in config.get("responseModalities") or []]:
+        parts.append({"text": "Here is the image (emulated)."})
+        parts.append(
+            {
+                "inlineData": {
+                    "mimeType": "image/png",
+                    "data": base64.b64encode(PNG_1X1).decode(),
+                }
+            }
+        )
+    else:
+        if _has_tool(body, "codeExecution", "code_execution"):
+            parts.append(
+                {"executableCode": {"language": "PYTHON", "code": "print(2 + 2)"}}
+            )
+            parts.append(
+                {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "4\n"}}
+            )
+        text = f"Echo: {user_text}" if user_text else "Hello from the Gemini emulator."
+        parts.append({"text": text})
+        if _has_tool(body, "googleSearch", "google_search"):
+            extra = Reply.grounded(text, queries=[user_text or "query"]).json[
+                "candidates"
+            ][0]
+            extra = {"groundingMetadata": extra["groundingMetadata"]}
+    if parts and parts[0].get("thought") and len(parts) > 1:
+        parts[1].setdefault("thoughtSignature", _SIGNATURE)
+    out = sum(
+        _tokens(p.get("text", "") or json.dumps(p))
+        for p in parts
+        if not p.get("thought")
+    )
+    thoughts = sum(_tokens(p["text"]) for p in parts if p.get("thought"))
+    response = _response(
+        parts,
+        model=request.model or MODEL,
+        usage=(prompt_tokens, out, thoughts),
+        **extra,
+    )
+    return Reply(json=response)
+
+
+# -- request validation ------------------------------------------------------
+
+
+def _invalid(message: str) -> Reply:
+    return Reply.error(400, message, status_text="INVALID_ARGUMENT")
+
+
+def validate(request: RecordedRequest) -> Reply | None:
+    """A 400 for a request the service would reject, else ``None``."""
+    if request.action not in (
+        "generateContent",
+        "streamGenerateContent",
+        "countTokens",
+    ):
+        return Reply.error(
+            404, f"Method {request.action!r} is not found.", status_text="NOT_FOUND"
+        )
+    if not isinstance(request.body, dict):
+        return _invalid("Invalid JSON payload received. Expected an object.")
+    body = request.content_request
+    unknown = sorted(set(body) - _TOP_LEVEL_KEYS)
+    if unknown:
+        return _invalid(
+            "Invalid JSON payload received. "
+            f'Unknown name "{unknown[0]}": Cannot find field.'
+        )
+    contents = body.get("contents")
+    if not contents:
+        return _invalid(
+            "* GenerateContentRequest.contents: contents is not specified\n"
+        )
+    declared = {d.get("name") for d in _declarations(body)}
+    for i, turn in enumerate(contents):
+        if turn.get("role", "user") not in ("user", "model", "function"):
+            return _invalid(
+                f"Please use a valid role: user, model. Got {turn.get('role')!r}."
+            )
+        if not turn.get("parts"):
+            return _invalid(
+                f"* GenerateContentRequest.contents[{i}].parts: "
+                "contents.parts must not be empty.\n"
+            )
+        for j, part in enumerate(turn["parts"]):
+            for key in ("functionCall", "functionResponse"):
+                name = (part.get(key) or {}).get("name")
+                if key in part and declared and name not in declared:
+                    return _invalid(
+                        f"* GenerateContentRequest.contents[{i}].parts[{j}]"
+                        f".{key}.name: "
+                        f"function {name!r} is not declared in tools.\n"
+                    )
+    config = body.get("generationConfig") or {}
+    thinking = config.get("thinkingConfig") or {}
+    if "thinkingLevel" in thinking and request.model.startswith(
+        ("gemini-2", "gemini-1")
+    ):
+        return _invalid("Thinking level is not supported for this model.")
+    return None
