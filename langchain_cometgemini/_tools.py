@@ -13,13 +13,15 @@ import contextlib
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints
 
-from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
 
 __all__ = [
     "BUILTIN_TOOLS",
@@ -164,6 +166,8 @@ def _is_json_value(value: Any) -> bool:
 
 def _function_tool(func: Callable[..., Any]) -> BaseTool:
     """A plain function as a tool: docstring ``Args:`` parsed when present."""
+    from langchain_core.tools import StructuredTool
+
     return StructuredTool.from_function(
         func,
         description=None if func.__doc__ else "",
@@ -190,6 +194,9 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
     Pydantic classes keep their own JSON Schema (with ``$defs``); other shapes
     go through langchain-core's converter.
     """
+    # Imported on use: langchain_core.tools adds ~15 ms to importing this package.
+    from langchain_core.tools import BaseTool
+
     if _is_pydantic_class(schema):
         raw = _pydantic_schema(schema)
         if "$ref" in raw:  # a recursive model: its root is a reference

@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,14 +28,12 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
-from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from pydantic import (
     ConfigDict,
@@ -68,6 +66,9 @@ from langchain_cometgemini._tools import (
     schema_of,
     tool_config,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
 
 __all__ = ["ChatCometGemini"]
 
@@ -510,6 +511,12 @@ class ChatCometGemini(BaseChatModel):
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
+            # Imported on use: these parsers add ~10 ms to importing the model.
+            from langchain_core.output_parsers import (
+                JsonOutputParser,
+                PydanticOutputParser,
+            )
+
             bind: dict[str, Any] = {"response_mime_type": "application/json"}
             if method == "json_schema":
                 bind["response_json_schema"] = response_json_schema(schema)
