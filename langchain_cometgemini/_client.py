@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from langchain_cometgemini._body import AsyncPieces, encode
 from langchain_cometgemini._errors import (
     GeminiAPIError,
     GeminiConnectionError,
@@ -49,11 +50,6 @@ def _backoff(attempt: int, error: GeminiAPIError | None) -> float:
         return min(error.retry_after, 60.0)
     base: float = min(0.5 * (2**attempt), _MAX_BACKOFF)
     return base * random.uniform(0.75, 1.25)
-
-
-def _encode(body: Mapping[str, Any]) -> bytes:
-    # Compact separators and raw UTF-8 keep large (base64) bodies small.
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _decode_json(response: httpx.Response) -> dict[str, Any]:
@@ -134,6 +130,23 @@ class GeminiHTTP:
         suffix = "?alt=sse" if method == "streamGenerateContent" else ""
         return f"{self.root}/models/{name}:{method}{suffix}"
 
+    def _send_args(
+        self, body: Mapping[str, Any], *, asynchronous: bool
+    ) -> dict[str, Any]:
+        """``content`` and ``headers`` for httpx: the encoded body and its length.
+
+        A body sent in pieces (large inline media) declares its length, so it
+        goes with ``Content-Length`` like any other, not chunked.
+        """
+        content = encode(body)
+        if isinstance(content, bytes):
+            return {"content": content, "headers": self._headers}
+        headers = {**self._headers, "content-length": str(content.length)}
+        return {
+            "content": AsyncPieces(content) if asynchronous else content,
+            "headers": headers,
+        }
+
     # -- clients ---------------------------------------------------------
 
     def sync_client(self) -> httpx.Client:
@@ -159,13 +172,11 @@ class GeminiHTTP:
 
     def post(self, model: str, method: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST ``body`` and return the JSON answer, retrying what may succeed."""
-        url, content = self.url(model, method), _encode(body)
+        url, send = self.url(model, method), self._send_args(body, asynchronous=False)
         client = self.sync_client()
         for attempt in range(self.max_retries + 1):
             try:
-                response = client.post(
-                    url, content=content, headers=self._headers, timeout=self.timeout
-                )
+                response = client.post(url, **send, timeout=self.timeout)
                 if response.status_code == 200:
                     return _decode_json(response)
                 error: Exception = error_from_response(
@@ -182,13 +193,11 @@ class GeminiHTTP:
         self, model: str, method: str, body: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Async twin of :meth:`post`."""
-        url, content = self.url(model, method), _encode(body)
+        url, send = self.url(model, method), self._send_args(body, asynchronous=True)
         client = self.async_client()
         for attempt in range(self.max_retries + 1):
             try:
-                response = await client.post(
-                    url, content=content, headers=self._headers, timeout=self.timeout
-                )
+                response = await client.post(url, **send, timeout=self.timeout)
                 if response.status_code == 200:
                     return _decode_json(response)
                 error: Exception = error_from_response(
@@ -209,15 +218,15 @@ class GeminiHTTP:
         Retries happen only before the first event: once the caller has seen
         content, a failure is raised, never papered over with a second answer.
         """
-        url, content = self.url(model, "streamGenerateContent"), _encode(body)
+        url = self.url(model, "streamGenerateContent")
+        send = self._send_args(body, asynchronous=False)
         client = self.sync_client()
         for attempt in range(self.max_retries + 1):
             try:
                 with client.stream(
                     "POST",
                     url,
-                    content=content,
-                    headers=self._headers,
+                    **send,
                     timeout=self.timeout,
                 ) as response:
                     if response.status_code == 200:
@@ -243,15 +252,15 @@ class GeminiHTTP:
         self, model: str, body: Mapping[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
-        url, content = self.url(model, "streamGenerateContent"), _encode(body)
+        url = self.url(model, "streamGenerateContent")
+        send = self._send_args(body, asynchronous=True)
         client = self.async_client()
         for attempt in range(self.max_retries + 1):
             try:
                 async with client.stream(
                     "POST",
                     url,
-                    content=content,
-                    headers=self._headers,
+                    **send,
                     timeout=self.timeout,
                 ) as response:
                     if response.status_code == 200:

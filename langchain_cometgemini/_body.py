@@ -1,0 +1,116 @@
+"""Request bodies on the wire: one ``bytes`` object, or pieces for large media.
+
+A body is normally encoded in one go. A body that carries large inline media
+(base64 images, audio, PDFs: up to 20 MB each) would be copied twice that way,
+into a JSON ``str`` and then into ``bytes``, so peak memory would reach three
+times the media. Instead each large base64 string is left out of the JSON
+document and sent as it stands, in small ASCII slices, between the document's
+other pieces. The bytes on the wire are identical either way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+__all__ = ["AsyncPieces", "Pieces", "encode"]
+
+LARGE = 1 << 20
+"""Inline data at least this long (characters of base64) travels in slices."""
+_SLICE = 1 << 18
+# Only text that JSON leaves untouched can be sent unescaped.
+_BASE64 = re.compile(r"[A-Za-z0-9+/=_-]*")
+# Stands for a left-out string while the rest is encoded. A user string that
+# happens to equal it is caught by the count check in ``encode``.
+_MARK = "\x00langchain-cometgemini:inline\x00"
+_MARK_JSON = json.dumps(_MARK)
+
+
+def _dumps(body: Mapping[str, Any]) -> str:
+    # Compact separators and raw UTF-8 keep large bodies small.
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+class Pieces:
+    """A body sent as pieces; iterable again and again, so retries can resend it."""
+
+    def __init__(self, parts: list[str]) -> None:
+        # Even positions: JSON text; odd positions: base64 sent as it stands.
+        self._parts = parts
+        self.length = sum(
+            len(part) if i % 2 else len(part.encode()) for i, part in enumerate(parts)
+        )
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i, part in enumerate(self._parts):
+            if i % 2 == 0:
+                yield part.encode()
+                continue
+            for start in range(0, len(part), _SLICE):
+                yield part[start : start + _SLICE].encode("ascii")
+
+
+class AsyncPieces:
+    """The async face of :class:`Pieces` (httpx's async client wants one)."""
+
+    def __init__(self, pieces: Pieces) -> None:
+        self._pieces = pieces
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self._pieces:
+            yield piece
+
+
+def _left_out(body: Mapping[str, Any], large: list[str]) -> dict[str, Any]:
+    """``body`` with each large base64 ``inlineData.data`` replaced by the mark.
+
+    The caller's dicts are never changed: replaced parts are shallow copies.
+    """
+    copy = dict(body)
+    for key, value in body.items():  # in the order they are encoded
+        if key not in ("systemInstruction", "contents"):
+            continue
+        if isinstance(value, dict):
+            copy[key] = _content(value, large)
+        elif isinstance(value, list):
+            copy[key] = [
+                _content(c, large) if isinstance(c, dict) else c for c in value
+            ]
+    return copy
+
+
+def _content(content: dict[str, Any], large: list[str]) -> dict[str, Any]:
+    parts = content.get("parts")
+    if not isinstance(parts, list):
+        return content
+    swapped = []
+    for part in parts:
+        inline = part.get("inlineData") if isinstance(part, dict) else None
+        data = inline.get("data") if isinstance(inline, dict) else None
+        if isinstance(data, str) and len(data) >= LARGE and _BASE64.fullmatch(data):
+            large.append(data)
+            part = {**part, "inlineData": {**inline, "data": _MARK}}  # type: ignore[dict-item]
+        swapped.append(part)
+    return {**content, "parts": swapped}
+
+
+def encode(body: Mapping[str, Any]) -> bytes | Pieces:
+    """The wire form of ``body``: ``bytes``, or :class:`Pieces` for large media."""
+    large: list[str] = []
+    skeleton = _left_out(body, large)
+    if not large:
+        return _dumps(body).encode()
+    text = _dumps(skeleton)
+    between = text.split(_MARK_JSON)
+    if len(between) != len(large) + 1:  # the mark also occurs in user text
+        return _dumps(body).encode()
+    # The split took each mark's quotes too; the JSON text around a left-out
+    # string gives them back.
+    texts = [f'"{text}"' for text in between]
+    texts[0], texts[-1] = texts[0][1:], texts[-1][:-1]
+    parts = [texts[0]]
+    for data, text in zip(large, texts[1:], strict=True):
+        parts += [data, text]
+    return Pieces(parts)
