@@ -63,37 +63,39 @@ class AsyncPieces:
             yield piece
 
 
-def _left_out(body: Mapping[str, Any], large: list[str]) -> dict[str, Any]:
+def _left_out(body: Mapping[str, Any], large: list[str]) -> Mapping[str, Any]:
     """``body`` with each large base64 ``inlineData.data`` replaced by the mark.
 
-    The caller's dicts are never changed: replaced parts are shallow copies.
+    The caller's dicts are never changed: what holds a replaced string is a
+    shallow copy. With nothing to replace, ``body`` itself is returned.
     """
     copy = dict(body)
     for key, value in body.items():  # in the order they are encoded
-        if key not in ("systemInstruction", "contents"):
-            continue
-        if isinstance(value, dict):
+        if key == "systemInstruction" and isinstance(value, dict):
             copy[key] = _content(value, large)
-        elif isinstance(value, list):
+        elif key == "contents" and isinstance(value, list):
             copy[key] = [
                 _content(c, large) if isinstance(c, dict) else c for c in value
             ]
-    return copy
+    return copy if large else body
 
 
 def _content(content: dict[str, Any], large: list[str]) -> dict[str, Any]:
     parts = content.get("parts")
     if not isinstance(parts, list):
         return content
-    swapped = []
-    for part in parts:
-        inline = part.get("inlineData") if isinstance(part, dict) else None
-        data = inline.get("data") if isinstance(inline, dict) else None
-        if isinstance(data, str) and len(data) >= LARGE and _BASE64.fullmatch(data):
-            large.append(data)
-            part = {**part, "inlineData": {**inline, "data": _MARK}}  # type: ignore[dict-item]
-        swapped.append(part)
-    return {**content, "parts": swapped}
+    found = len(large)
+    swapped = [_part(part, large) for part in parts]
+    return {**content, "parts": swapped} if len(large) > found else content
+
+
+def _part(part: Any, large: list[str]) -> Any:
+    inline = part.get("inlineData") if isinstance(part, dict) else None
+    data = inline.get("data") if isinstance(inline, dict) else None
+    if isinstance(data, str) and len(data) >= LARGE and _BASE64.fullmatch(data):
+        large.append(data)
+        return {**part, "inlineData": {**inline, "data": _MARK}}  # type: ignore[dict-item]
+    return part
 
 
 def encode(body: Mapping[str, Any]) -> bytes | Pieces:
