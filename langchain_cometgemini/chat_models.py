@@ -256,7 +256,10 @@ class ChatCometGemini(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, **self._options({})}
+        # The settings that shape an answer; unset (None) ones say nothing.
+        # langchain-core reads this on every call (invocation params, tracing).
+        values = self.__dict__
+        return {name: values[name] for name in _CALL_FIELDS if values[name] is not None}
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
@@ -291,8 +294,9 @@ class ChatCometGemini(BaseChatModel):
     @property
     def http(self) -> GeminiHTTP:
         """The HTTP layer, created on first use and shared by copies."""
-        if self._http is None:
-            self._http = GeminiHTTP(
+        http = self._http
+        if http is None:
+            http = self._http = GeminiHTTP(
                 base_url=self.base_url,
                 api_key=self.api_key,
                 timeout=self.timeout,
@@ -301,10 +305,11 @@ class ChatCometGemini(BaseChatModel):
                 client=self.http_client,
                 async_client=self.http_async_client,
             )
-        return self._http
+        return http
 
     def _options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        options = {name: getattr(self, name) for name in _CALL_FIELDS}
+        values = self.__dict__  # field values; faster than getattr per field
+        options = {name: values[name] for name in _CALL_FIELDS}
         if overrides:
             probe = self.model_copy()
             for name, value in overrides.items():
