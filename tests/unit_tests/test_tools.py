@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import enum
 import operator
+import warnings
 from functools import reduce
 from typing import Annotated, Any, Literal, Optional, Union
 
 import pytest
+from langchain_core._api.beta_decorator import LangChainBetaWarning
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool, tool
@@ -129,6 +131,15 @@ def weather_tool(city: Annotated[str, Field(min_length=2)]) -> str:
 
 class RunnableArgs(BaseModel):
     city: str = Field(min_length=2)
+
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", LangChainBetaWarning)  # as_tool is beta in core
+    RUNNABLE_TOOL = RunnableLambda(lambda d: f"{d['city']}: sunny").as_tool(
+        name="city_weather",
+        description="Weather for a city.",
+        args_schema=RunnableArgs,
+    )
 
 
 WEATHER_JSON_SCHEMA = {
@@ -288,11 +299,7 @@ TOOL_KINDS: dict[str, tuple[Any, dict[str, Any]]] = {
         },
     ),
     "runnable_as_tool": (
-        RunnableLambda(lambda d: f"{d['city']}: sunny").as_tool(
-            name="city_weather",
-            description="Weather for a city.",
-            args_schema=RunnableArgs,
-        ),
+        RUNNABLE_TOOL,
         {
             "name": "city_weather",
             "description": "Weather for a city.",
