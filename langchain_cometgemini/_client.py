@@ -153,13 +153,8 @@ class GeminiHTTP:
             return text, {"url": url, "content": content, "headers": self._headers}
         headers = self._headers.copy()
         headers["content-length"] = str(content.length)
-        if asynchronous:
-            return text, {
-                "url": url,
-                "content": AsyncPieces(content),
-                "headers": headers,
-            }
-        return text, {"url": url, "content": content, "headers": headers}
+        pieces = AsyncPieces(content) if asynchronous else content
+        return text, {"url": url, "content": pieces, "headers": headers}
 
     # -- clients ---------------------------------------------------------
 
