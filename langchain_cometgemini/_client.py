@@ -8,10 +8,12 @@ Service reference: https://ai.google.dev/api/generate-content
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -111,7 +113,12 @@ class GeminiHTTP:
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
         )
-        headers = {"content-type": "application/json", "user-agent": _USER_AGENT}
+        headers = {
+            "accept": "*/*",
+            "accept-encoding": "gzip, deflate",
+            "content-type": "application/json",
+            "user-agent": _USER_AGENT,
+        }
         if api_key is not None:
             headers["x-goog-api-key"] = api_key.get_secret_value()
         headers.update(default_headers or {})
@@ -119,10 +126,21 @@ class GeminiHTTP:
         # headers on every request (~50 us, a sizeable part of its own cost).
         self._headers = httpx.Headers(headers)
         self._urls: dict[tuple[str, str], tuple[str, httpx.URL]] = {}
+        # Sent straight to the transport (see _open), so given here in full.
+        self._extensions = {
+            "timeout": (
+                self.timeout
+                if isinstance(self.timeout, httpx.Timeout)
+                else _DEFAULT_TIMEOUT
+            ).as_dict()
+        }
         self._client = client
         self._async_client = async_client
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._injected_async = async_client is not None
+        # The transports of our own pools; None for clients given to us.
+        self._direct: httpx.HTTPTransport | None = None
+        self._adirect: httpx.AsyncHTTPTransport | None = None
 
     def __repr__(self) -> str:  # never show the headers: they hold the key
         return f"GeminiHTTP(root={self.root!r})"
@@ -161,7 +179,13 @@ class GeminiHTTP:
     def sync_client(self) -> httpx.Client:
         """The pooled sync client, created on first use."""
         if self._client is None:
-            self._client = httpx.Client(timeout=_DEFAULT_TIMEOUT, limits=_LIMITS)
+            if _env_proxies():
+                self._client = httpx.Client(timeout=_DEFAULT_TIMEOUT, limits=_LIMITS)
+            else:
+                self._direct = httpx.HTTPTransport(limits=_LIMITS)
+                self._client = httpx.Client(
+                    timeout=_DEFAULT_TIMEOUT, transport=self._direct
+                )
         return self._client
 
     def async_client(self) -> httpx.AsyncClient:
@@ -171,21 +195,67 @@ class GeminiHTTP:
             return self._async_client
         loop = asyncio.get_running_loop()
         if self._async_client is None or self._async_loop is not loop:
-            self._async_client = httpx.AsyncClient(
-                timeout=_DEFAULT_TIMEOUT, limits=_LIMITS
-            )
+            if _env_proxies():
+                self._adirect = None
+                self._async_client = httpx.AsyncClient(
+                    timeout=_DEFAULT_TIMEOUT, limits=_LIMITS
+                )
+            else:
+                self._adirect = httpx.AsyncHTTPTransport(limits=_LIMITS)
+                self._async_client = httpx.AsyncClient(
+                    timeout=_DEFAULT_TIMEOUT, transport=self._adirect
+                )
             self._async_loop = loop
         return self._async_client
+
+    # -- sending ---------------------------------------------------------
+    #
+    # With a pool of our own, a request goes straight to its transport. The
+    # client layer on top (request building and merging, cookie jar, auth and
+    # redirect flows, event hooks) does nothing for these calls, yet it costs
+    # about a fifth of the CPU of each request when many run at once. Clients
+    # given to us keep their full path: their hooks, auth and mounts apply.
+
+    @contextlib.contextmanager
+    def _open(self, send: dict[str, Any]) -> Iterator[httpx.Response]:
+        """The response to a POST, unread; closed on leaving."""
+        client = self.sync_client()
+        if self._direct is None:
+            with client.stream("POST", **send, timeout=self.timeout) as response:
+                yield response
+            return
+        response = self._direct.handle_request(self._raw(send))
+        try:
+            yield response
+        finally:
+            response.close()
+
+    @contextlib.asynccontextmanager
+    async def _aopen(self, send: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        """Async twin of :meth:`_open`."""
+        client = self.async_client()
+        if self._adirect is None:
+            async with client.stream("POST", **send, timeout=self.timeout) as response:
+                yield response
+            return
+        response = await self._adirect.handle_async_request(self._raw(send))
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    def _raw(self, send: dict[str, Any]) -> httpx.Request:
+        return httpx.Request("POST", **send, extensions=self._extensions)
 
     # -- unary -----------------------------------------------------------
 
     def post(self, model: str, method: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST ``body`` and return the JSON answer, retrying what may succeed."""
         url, send = self._request(model, method, body, asynchronous=False)
-        client = self.sync_client()
         for attempt in range(self.max_retries + 1):
             try:
-                response = client.post(**send, timeout=self.timeout)
+                with self._open(send) as response:
+                    response.read()
                 if response.status_code == 200:
                     return _decode_json(response)
                 error: Exception = error_from_response(
@@ -203,10 +273,10 @@ class GeminiHTTP:
     ) -> dict[str, Any]:
         """Async twin of :meth:`post`."""
         url, send = self._request(model, method, body, asynchronous=True)
-        client = self.async_client()
         for attempt in range(self.max_retries + 1):
             try:
-                response = await client.post(**send, timeout=self.timeout)
+                async with self._aopen(send) as response:
+                    await response.aread()
                 if response.status_code == 200:
                     return _decode_json(response)
                 error: Exception = error_from_response(
@@ -229,10 +299,9 @@ class GeminiHTTP:
         """
         method = "streamGenerateContent"
         url, send = self._request(model, method, body, asynchronous=False)
-        client = self.sync_client()
         for attempt in range(self.max_retries + 1):
             try:
-                with client.stream("POST", **send, timeout=self.timeout) as response:
+                with self._open(send) as response:
                     if response.status_code == 200:
                         decoder = SSEDecoder()
                         try:
@@ -258,12 +327,9 @@ class GeminiHTTP:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
         method = "streamGenerateContent"
         url, send = self._request(model, method, body, asynchronous=True)
-        client = self.async_client()
         for attempt in range(self.max_retries + 1):
             try:
-                async with client.stream(
-                    "POST", **send, timeout=self.timeout
-                ) as response:
+                async with self._aopen(send) as response:
                     if response.status_code == 200:
                         decoder = SSEDecoder()
                         try:
@@ -313,6 +379,11 @@ class GeminiHTTP:
         except httpx.HTTPError as exc:
             raise _media_error(url, exc) from None
         return _media_result(url, response)
+
+
+def _env_proxies() -> bool:
+    """Whether proxies are configured, which only httpx's client applies."""
+    return bool(urllib.request.getproxies())
 
 
 def _stream_broken(exc: httpx.HTTPError, url: str) -> Exception:
