@@ -19,6 +19,7 @@ import pytest
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.raw_http import read_request
 from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 ANSWER = {
@@ -85,17 +86,7 @@ class GzipServer:
             except OSError:
                 return
             with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(65536)
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-                while len(body) < length:
-                    body += conn.recv(65536)
+                head, _ = read_request(conn)
                 self.request_heads.append(head.lower())
                 payload = gzip.compress(json.dumps(ANSWER).encode())
                 conn.sendall(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from langchain_cometgemini import ChatCometGemini
+from tests.raw_http import read_request
 
 PIECES = ["one ", "two ", "three"]
 
@@ -45,19 +46,7 @@ class LockstepServer:
         conn, _ = self._socket.accept()
         with conn:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                head += conn.recv(65536)
-            length = int(
-                next(
-                    line.split(b":")[1]
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-            )
-            body = head.split(b"\r\n\r\n", 1)[1]
-            while len(body) < length:
-                body += conn.recv(65536)
+            read_request(conn)
             conn.sendall(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                 b"transfer-encoding: chunked\r\n\r\n"
