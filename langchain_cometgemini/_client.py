@@ -225,6 +225,7 @@ class GeminiHTTP:
                 yield response
             return
         response = self._direct.handle_request(self._raw(send))
+        logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
         finally:
@@ -239,6 +240,7 @@ class GeminiHTTP:
                 yield response
             return
         response = await self._adirect.handle_async_request(self._raw(send))
+        logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
         finally:

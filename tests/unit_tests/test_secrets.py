@@ -163,6 +163,7 @@ def test_retried_call_logs_and_warns_without_key(
     assert len(emulator.requests) == 4
     text = _log_text(debug_logs)
     assert "httpcore" in text and "Retrying" in text  # the loggers really were captured
+    assert ":generateContent: HTTP 429" in text  # our own request log, too
     assert KEY not in text
     assert all(KEY not in str(w.message) for w in caught)
     _assert_key_only_in_header(emulator)
