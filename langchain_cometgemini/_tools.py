@@ -28,8 +28,10 @@ __all__ = [
     "convert_tools",
     "inline_root_ref",
     "openai_tool",
+    "response_format_settings",
     "response_json_schema",
     "schema_of",
+    "strict_tool_config",
     "tool_config",
 ]
 
@@ -345,6 +347,74 @@ def tool_config(choice: Any, names: Sequence[str]) -> dict[str, Any] | None:
             f"tool_choice names {unknown} but the bound tools are {list(names)}"
         )
     return {"functionCallingConfig": config}
+
+
+def strict_tool_config(
+    config: dict[str, Any] | None, names: Sequence[str]
+) -> dict[str, Any] | None:
+    """``bind_tools(strict=True)``: calls must follow the declared schemas.
+
+    Gemini has no per-tool ``strict`` flag; its ``VALIDATED`` calling mode is
+    the equivalent ("function calls are schema-validated", see
+    https://ai.google.dev/gemini-api/docs/function-calling#function_calling_modes).
+    So an unset or ``AUTO`` choice becomes ``VALIDATED``; ``ANY`` (and a named
+    function) already constrain calls to the schema and ``NONE`` makes no
+    calls, so those stay as they are. Without function tools there is nothing
+    to validate.
+    """
+    if not names:
+        return config
+    calling = dict((config or {}).get("functionCallingConfig") or {})
+    if str(calling.get("mode", "AUTO")).upper() != "AUTO":
+        return config
+    calling["mode"] = "VALIDATED"
+    return {"functionCallingConfig": calling}
+
+
+_JSON = "application/json"
+
+
+def response_format_settings(response_format: Any) -> dict[str, Any]:
+    """``bind_tools(response_format=...)`` -> the generation settings to bind.
+
+    Accepts a pydantic class, a TypedDict, a JSON Schema dict, or OpenAI's
+    ``{"type": "json_schema", "json_schema": {"name", "schema", "strict"?}}``
+    (what ``langchain.agents.ProviderStrategy`` passes) and
+    ``{"type": "json_object"}`` (JSON without a schema). The schema goes out
+    as ``generationConfig.responseJsonSchema`` with a JSON MIME type. OpenAI's
+    ``strict`` has no Gemini counterpart and needs none: Gemini always keeps
+    to a given response schema
+    (https://ai.google.dev/gemini-api/docs/structured-output).
+    """
+    if isinstance(response_format, Mapping):
+        kind = response_format.get("type")
+        if kind == "json_object":
+            return {"response_mime_type": _JSON}
+        if kind == "json_schema":
+            inner = response_format.get("json_schema")
+            schema = inner.get("schema") if isinstance(inner, Mapping) else None
+            if not isinstance(schema, Mapping):
+                raise ValueError(
+                    "response_format {'type': 'json_schema', ...} needs "
+                    "'json_schema': {'name': ..., 'schema': {...}}; got "
+                    f"{response_format!r}"
+                )
+            return {"response_mime_type": _JSON, "response_json_schema": dict(schema)}
+        if not any(key in response_format for key in ("type", "$ref", "anyOf")):
+            raise ValueError(
+                "response_format must be a pydantic class, a TypedDict, a JSON "
+                "Schema dict or {'type': 'json_schema', 'json_schema': {...}}; "
+                f"got {response_format!r}"
+            )
+    elif not (_is_pydantic_class(response_format) or is_typeddict(response_format)):
+        raise ValueError(
+            "response_format must be a pydantic class, a TypedDict, a JSON Schema "
+            f"dict or {{'type': 'json_schema', ...}}; got {response_format!r}"
+        )
+    return {
+        "response_mime_type": _JSON,
+        "response_json_schema": response_json_schema(response_format),
+    }
 
 
 def response_json_schema(schema: Any) -> dict[str, Any]:

@@ -21,7 +21,11 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models import (
+    LangSmithParams,
+    LanguageModelInput,
+    ModelProfile,
+)
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
@@ -51,6 +55,7 @@ from langchain_cometgemini._config import (
     normalize_safety_settings,
 )
 from langchain_cometgemini._errors import GeminiAPIError, GeminiStreamError
+from langchain_cometgemini._profiles import profile_for
 from langchain_cometgemini._request import build_contents, media_urls, model_generation
 from langchain_cometgemini._response import (
     StreamState,
@@ -62,8 +67,10 @@ from langchain_cometgemini._tools import (
     _is_pydantic_class,
     convert_tools,
     openai_tool,
+    response_format_settings,
     response_json_schema,
     schema_of,
+    strict_tool_config,
     tool_config,
 )
 
@@ -232,6 +239,11 @@ class ChatCometGemini(BaseChatModel):
                 f"model_kwargs: {sorted(overlap)} have their own fields; use those."
             )
         return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        # langchain-core calls this once, at construction, when no profile=
+        # was given (a user's profile wins); unknown models get None.
+        return profile_for(self.model)
 
     # -- LangChain plumbing ------------------------------------------------
 
@@ -460,6 +472,9 @@ class ChatCometGemini(BaseChatModel):
         tools: Sequence[Mapping[str, Any] | type | Callable[..., Any] | BaseTool],
         *,
         tool_choice: Any = None,
+        response_format: Any = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind function tools and/or Gemini built-in tools.
@@ -468,11 +483,42 @@ class ChatCometGemini(BaseChatModel):
         ``{"code_execution": {}}``, ``{"url_context": {}}``, ``{"google_maps": {}}``.
         ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True``,
         a tool name, a list of names, or a raw ``functionCallingConfig`` dict.
+
+        The arguments ``langchain.agents.create_agent`` passes:
+
+        - ``response_format``: a pydantic class, TypedDict, JSON Schema dict or
+          ``{"type": "json_schema", "json_schema": {...}}``; the answer's text is
+          JSON following it (``responseJsonSchema``), alongside the tools.
+        - ``strict=True``: function calls must follow their schemas (Gemini's
+          ``VALIDATED`` calling mode when the choice is unset or ``"auto"``).
+        - ``parallel_tool_calls``: Gemini has no such switch and may always
+          call several functions in one turn, so ``True`` is the default and
+          ``False`` warns that it cannot be honoured.
         """
         entries, names = convert_tools(tools)
         config = tool_config(tool_choice, names)
+        if strict:
+            config = strict_tool_config(config, names)
         if config is not None:
             kwargs["tool_config"] = config
+        if parallel_tool_calls is False:
+            warnings.warn(
+                "parallel_tool_calls=False: Gemini has no setting to limit a turn "
+                "to one function call, so the model may still call several.",
+                stacklevel=2,
+            )
+        if response_format is not None:
+            settings = response_format_settings(response_format)
+            kwargs.update(settings)
+            kwargs.setdefault(
+                "ls_structured_output_format",
+                {
+                    "kwargs": {"method": "json_schema", "strict": strict},
+                    "schema": openai_tool(
+                        settings.get("response_json_schema", {"type": "object"})
+                    ),
+                },
+            )
         return super().bind(tools=entries, **kwargs)
 
     def with_structured_output(

@@ -97,6 +97,8 @@ class Reply:
     cut_after: int | None = None
     cut_event: int | None = None
     chunks: int = 3
+    echo_model: bool = False
+    """Answer as the model the request names (helpers given no ``model=``)."""
 
     # -- answers -------------------------------------------------------------
 
@@ -104,7 +106,11 @@ class Reply:
     def parts(cls, parts: Sequence[Mapping[str, Any]], **options: Any) -> Reply:
         """An answer made of raw Gemini ``parts``; options as for :meth:`text`."""
         chunks = options.pop("chunks", 3)
-        return cls(json=_response([dict(p) for p in parts], **options), chunks=chunks)
+        return cls(
+            json=_response([dict(p) for p in parts], **options),
+            chunks=chunks,
+            echo_model="model" not in options,
+        )
 
     @classmethod
     def text(cls, text: str, *, signature: str | None = None, **options: Any) -> Reply:
@@ -130,7 +136,7 @@ class Reply:
             if i < len(pieces) - 1:
                 del candidate["finishReason"]
             events.append(event)
-        return cls(events=events)
+        return cls(events=events, echo_model="model" not in options)
 
     @classmethod
     def tool_call(
@@ -286,6 +292,24 @@ class Reply:
     def cut(self, event: int = 1) -> Reply:
         """A copy of the answer as a stream broken in the middle of event ``event``."""
         return replace(self, cut_event=event)
+
+    def naming(self, model: str) -> Reply:
+        """This answer as ``model`` would give it, if ``echo_model`` is set.
+
+        Answers built by the helpers above without ``model=`` carry the
+        model id the request named in ``modelVersion`` (as the service does),
+        so a test of ``gemini-3-flash-preview`` sees that id, not a default.
+        """
+        if not (self.echo_model and model):
+            return self
+
+        def renamed(event: Any) -> Any:
+            if isinstance(event, dict) and "modelVersion" in event:
+                return {**event, "modelVersion": model}
+            return event
+
+        events = None if self.events is None else [renamed(e) for e in self.events]
+        return replace(self, json=renamed(self.json), events=events)
 
     # -- recordings ------------------------------------------------------------
 

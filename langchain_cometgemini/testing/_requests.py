@@ -152,14 +152,50 @@ def _has_tool(request: Mapping[str, Any], *names: str) -> bool:
     return any(n in tool for tool in request.get("tools") or [] for n in names)
 
 
+def _called(contents: list[dict[str, Any]]) -> set[str]:
+    return {
+        str(p["functionCall"].get("name"))
+        for turn in contents
+        for p in turn.get("parts", [])
+        if "functionCall" in p
+    }
+
+
+def _pick_function(
+    body: Mapping[str, Any], calling: Mapping[str, Any], after_tool: bool
+) -> dict[str, Any] | None:
+    """The declaration the emulated model calls now, or ``None`` for no call.
+
+    ``NONE`` never calls; ``AUTO``/``VALIDATED`` call the first allowed
+    function in answer to a user's text and stop after a function response (so
+    agent loops end); ``ANY`` must call: the first allowed function not yet
+    called in the conversation, else the last allowed one (agents add their
+    structured-output tools last, so a ToolStrategy agent ends with it).
+    """
+    declarations = _declarations(body)
+    mode = str(calling.get("mode", "AUTO")).upper()
+    if not declarations or mode == "NONE":
+        return None
+    allowed = calling.get("allowedFunctionNames") or []
+    candidates = [d for d in declarations if d.get("name") in allowed] or declarations
+    if mode != "ANY":
+        contents = body.get("contents") or [{}]
+        asked = any("text" in p for p in contents[-1].get("parts", []))
+        return candidates[0] if asked and not after_tool else None
+    called = _called(body.get("contents") or [])
+    return next((d for d in candidates if d.get("name") not in called), candidates[-1])
+
+
 def default_reply(request: RecordedRequest) -> Reply:
     """A plausible answer to any request (what the emulator sends by default).
 
-    countTokens -> an estimate; declared tools -> a call to the first one
-    (unless the last turn is a function response: then text, so agent loops
-    end); a response schema -> a minimal valid JSON instance; IMAGE modality
-    -> an image; otherwise text echoing the last user text. Thoughts,
-    grounding and code execution are added when the request asks for them.
+    countTokens -> an estimate; declared tools -> a call chosen as
+    ``_pick_function`` says (``toolConfig`` mode ``ANY`` always calls, with
+    schema-valid arguments); a response schema (``responseJsonSchema``) -> a
+    minimal valid JSON instance, also after tool results; after tool results
+    -> a summary text; IMAGE modality -> an image; otherwise text echoing the
+    last user text. Thoughts, grounding and code execution are added when the
+    request asks for them. The answer names the model the request named.
     """
     body = request.content_request
     contents = body.get("contents") or []
@@ -168,27 +204,17 @@ def default_reply(request: RecordedRequest) -> Reply:
         return Reply(json={"totalTokens": _tokens(text)})
     config = body.get("generationConfig") or {}
     prompt_tokens = _tokens(json.dumps(contents))
-    last = contents[-1] if contents else {}
-    last_parts = last.get("parts", [])
+    last_parts = (contents[-1] if contents else {}).get("parts", [])
     after_tool = any("functionResponse" in p for p in last_parts)
-    declarations = _declarations(body)
     calling = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
-    mode = str(calling.get("mode", "AUTO")).upper()
     parts: list[dict[str, Any]] = []
     if config.get("thinkingConfig", {}).get("includeThoughts"):
         parts.append({"text": "Thinking it over (emulated).", "thought": True})
     extra: dict[str, Any] = {}
     user_text = request.last_user_text
-    if (
-        declarations
-        and mode != "NONE"
-        and not after_tool
-        and (mode == "ANY" or any("text" in p for p in last_parts))
-    ):
-        allowed = calling.get("allowedFunctionNames") or []
-        decl = next(
-            (d for d in declarations if d.get("name") in allowed), declarations[0]
-        )
+    decl = _pick_function(body, calling, after_tool)
+    response_schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    if decl is not None:
         schema = decl.get("parametersJsonSchema") or decl.get("parameters") or {}
         args = instance_of(schema) if schema else {}
         parts.append(
@@ -197,15 +223,14 @@ def default_reply(request: RecordedRequest) -> Reply:
                 "thoughtSignature": _SIGNATURE,
             }
         )
+    elif response_schema:
+        parts.append({"text": json.dumps(instance_of(response_schema))})
     elif after_tool:
         results = [p["functionResponse"] for p in last_parts if "functionResponse" in p]
         summary = "; ".join(
             f"{r.get('name')} returned {json.dumps(r.get('response'))}" for r in results
         )
         parts.append({"text": f"Done: {summary}."})
-    elif config.get("responseJsonSchema") or config.get("responseSchema"):
-        schema = config.get("responseJsonSchema") or config.get("responseSchema")
-        parts.append({"text": json.dumps(instance_of(schema))})
     elif config.get("responseMimeType") == "application/json":
         parts.append({"text": json.dumps({"echo": user_text})})
     elif "IMAGE" in [str(m).upper() for m in config.get("responseModalities") or []]:

@@ -170,10 +170,10 @@ class GeminiEmulator:
             return refusal
         with self._lock:
             if self._queue:
-                return self._queue.popleft()
+                return self._queue.popleft().naming(request.model)
         reply = self._responder(request) if self._responder is not None else None
         if reply is not None:
-            return reply
+            return reply.naming(request.model)
         if self._default:
             return default_reply(request)
         return Reply.error(500, "GeminiEmulator has no scripted answer left")
