@@ -294,7 +294,7 @@ class Reply:
         return replace(self, cut_event=event)
 
     def naming(self, model: str) -> Reply:
-        """This answer as ``model`` would give it, if ``echo_model`` is set.
+        """A copy answering as ``model`` would, if ``echo_model`` is set.
 
         Answers built by the helpers above without ``model=`` carry the
         model id the request named in ``modelVersion`` (as the service does),
