@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import random
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from typing import Any
 
 import httpx
@@ -23,10 +27,16 @@ from pydantic import SecretStr
 from langchain_cometgemini._body import AsyncPieces, encode
 from langchain_cometgemini._errors import (
     GeminiAPIError,
-    GeminiConnectionError,
     GeminiStreamError,
     GeminiTimeoutError,
-    error_from_response,
+)
+from langchain_cometgemini._retry import (
+    DELIVER,
+    PEEK,
+    SEND,
+    Flow,
+    RetryPolicy,
+    backoff,
 )
 from langchain_cometgemini._sse import SSEDecoder
 
@@ -34,58 +44,15 @@ __all__ = ["GeminiHTTP"]
 
 logger = logging.getLogger(__name__)
 
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-_MAX_BACKOFF = 30.0
 _USER_AGENT = "langchain-cometgemini"
+_backoff = backoff
 
 
-def _backoff(attempt: int, error: GeminiAPIError | None) -> float:
-    """Seconds to wait before retry ``attempt`` (0-based).
-
-    The server's ``Retry-After`` / ``RetryInfo.retryDelay`` wins; otherwise
-    exponential backoff (0.5 s, 1 s, 2 s, ...) with +-25 % jitter so that
-    many clients rejected together do not return together.
-    """
-    if error is not None and error.retry_after is not None:
-        return min(error.retry_after, 60.0)
-    base: float = min(0.5 * (2**attempt), _MAX_BACKOFF)
-    return base * random.uniform(0.75, 1.25)
-
-
-def _decode_json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = json.loads(response.content)
-    except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
-        raise GeminiStreamError(
-            f"The service answered {response.status_code} with a body that is not "
-            f"JSON ({exc}): {response.content[:200]!r}"
-        ) from None
-    if not isinstance(data, dict):
-        raise GeminiStreamError(
-            f"The service answered with JSON that is not an object: {data!r:.200}"
-        )
-    return data
-
-
-def _transport_error(exc: httpx.HTTPError, url: str) -> Exception:
-    if isinstance(exc, httpx.TimeoutException):
-        return GeminiTimeoutError(f"Request to {url} timed out ({type(exc).__name__})")
-    return GeminiConnectionError(
-        f"Could not complete the request to {url}: {type(exc).__name__}: {exc}"
-    )
-
-
-def _retryable(exc: Exception) -> bool:
-    """Whether a failed attempt may be tried again.
-
-    Read/write timeouts are not retried: the server may be working on the
-    request, and repeating it would multiply the wait the caller asked to cap.
-    """
-    if isinstance(exc, GeminiAPIError):
-        return exc.status_code in _RETRY_STATUS
-    return isinstance(exc, GeminiConnectionError)
+def _wait(attempt: int, error: GeminiAPIError | None) -> float:
+    # ``_backoff`` is looked up on each retry, so a test can record the waits.
+    return _backoff(attempt, error)
 
 
 class GeminiHTTP:
@@ -100,31 +67,23 @@ class GeminiHTTP:
         self,
         *,
         base_url: str,
-        api_key: SecretStr | None,
+        api_key: SecretStr | str | None,
         timeout: float | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None = None,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
+        settings: tuple[Any, ...] = (),
     ) -> None:
+        self.settings = settings  # what the owner built us from (see chat_models)
         base = base_url.rstrip("/")
         self.root = base if base.endswith("/v1beta") else f"{base}/v1beta"
         self.max_retries = max_retries
+        self.policy = RetryPolicy(max_retries, _wait)
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
         )
-        headers = {
-            "accept": "*/*",
-            "accept-encoding": "gzip, deflate",
-            "content-type": "application/json",
-            "user-agent": _USER_AGENT,
-        }
-        if api_key is not None:
-            headers["x-goog-api-key"] = api_key.get_secret_value()
-        headers.update(default_headers or {})
-        # Prepared once: httpx re-parses a str URL and re-normalizes a dict of
-        # headers on every request (~50 us, a sizeable part of its own cost).
-        self._headers = httpx.Headers(headers)
+        self._headers = _headers(api_key, default_headers)
         self._urls: dict[tuple[str, str], tuple[str, httpx.URL]] = {}
         # Sent straight to the transport (see _open), so given here in full.
         self._extensions = {
@@ -141,6 +100,9 @@ class GeminiHTTP:
         # The transports of our own pools; None for clients given to us.
         self._direct: httpx.HTTPTransport | None = None
         self._adirect: httpx.AsyncHTTPTransport | None = None
+        # Per async client of ours: its loop and the async generator that
+        # closes it when that loop shuts down (see _close_at_shutdown).
+        self._closers: dict[httpx.AsyncClient, tuple[Any, Any]] = {}
 
     def __repr__(self) -> str:  # never show the headers: they hold the key
         return f"GeminiHTTP(root={self.root!r})"
@@ -197,16 +159,37 @@ class GeminiHTTP:
         if self._async_client is None or self._async_loop is not loop:
             if _env_proxies():
                 self._adirect = None
-                self._async_client = httpx.AsyncClient(
-                    timeout=_DEFAULT_TIMEOUT, limits=_LIMITS
-                )
+                client = httpx.AsyncClient(timeout=_DEFAULT_TIMEOUT, limits=_LIMITS)
             else:
                 self._adirect = httpx.AsyncHTTPTransport(limits=_LIMITS)
-                self._async_client = httpx.AsyncClient(
+                client = httpx.AsyncClient(
                     timeout=_DEFAULT_TIMEOUT, transport=self._adirect
                 )
-            self._async_loop = loop
+            self._async_client, self._async_loop = client, loop
+            self._close_at_shutdown(client)
         return self._async_client
+
+    def _close_at_shutdown(self, client: httpx.AsyncClient) -> None:
+        """Close ``client`` on its own event loop when that loop shuts down.
+
+        An async client's connections belong to the loop it was made on: once
+        that loop is closed they can no longer be closed properly (``aclose``
+        raises "Event loop is closed" and the sockets linger until garbage
+        collection, with a ``ResourceWarning``). So the client is closed from
+        inside its loop, by an async generator started on it: the loop closes
+        every open async generator when it shuts down (``asyncio.run`` and
+        ``asyncio.Runner`` call ``loop.shutdown_asyncgens()``; see
+        https://docs.python.org/3/library/asyncio-eventloop.html#asyncio.loop.shutdown_asyncgens).
+        A client replaced because the loop changed is thus already closed.
+        """
+        for old, (old_loop, _) in list(self._closers.items()):
+            if old_loop.is_closed():  # it went without shutdown: nothing to do
+                del self._closers[old]
+        closer = _closing(client, self._closers)
+        self._closers[client] = (asyncio.get_running_loop(), closer)
+        # Run it up to its ``yield``: this registers it with the running loop.
+        with contextlib.suppress(StopIteration):
+            closer.asend(None).send(None)
 
     # -- sending ---------------------------------------------------------
     #
@@ -249,79 +232,93 @@ class GeminiHTTP:
     def _raw(self, send: dict[str, Any]) -> httpx.Request:
         return httpx.Request("POST", **send, extensions=self._extensions)
 
-    # -- unary -----------------------------------------------------------
+    # -- the drivers of the retry policy (decisions: _retry.RetryPolicy) --
+
+    def _attempt(self, send: dict[str, Any]) -> Any:
+        """One unary attempt: the read response, or the transport error."""
+        try:
+            with self._open(send) as response:
+                response.read()
+        except httpx.HTTPError as exc:
+            return exc
+        return response
+
+    async def _aattempt(self, send: dict[str, Any]) -> Any:
+        """Async twin of :meth:`_attempt`."""
+        try:
+            async with self._aopen(send) as response:
+                await response.aread()
+        except httpx.HTTPError as exc:
+            return exc
+        return response
 
     def post(self, model: str, method: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST ``body`` and return the JSON answer, retrying what may succeed."""
         url, send = self._request(model, method, body, asynchronous=False)
-        for attempt in range(self.max_retries + 1):
-            try:
-                with self._open(send) as response:
-                    response.read()
-                if response.status_code == 200:
-                    return _decode_json(response)
-                error: Exception = error_from_response(
-                    response.status_code, response.headers, response.content
-                )
-            except httpx.HTTPError as exc:
-                error = _transport_error(exc, url)
-            if attempt == self.max_retries or not _retryable(error):
-                raise error
-            time.sleep(self._wait(attempt, error))
-        raise AssertionError("unreachable")  # pragma: no cover
+        flow = self.policy.flow(url, streaming=False)
+        try:
+            command = next(flow)
+            while True:
+                if command is SEND:
+                    command = flow.send(self._attempt(send))
+                else:
+                    time.sleep(command)
+                    command = next(flow)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
     async def apost(
         self, model: str, method: str, body: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Async twin of :meth:`post`."""
         url, send = self._request(model, method, body, asynchronous=True)
-        for attempt in range(self.max_retries + 1):
-            try:
-                async with self._aopen(send) as response:
-                    await response.aread()
-                if response.status_code == 200:
-                    return _decode_json(response)
-                error: Exception = error_from_response(
-                    response.status_code, response.headers, response.content
-                )
-            except httpx.HTTPError as exc:
-                error = _transport_error(exc, url)
-            if attempt == self.max_retries or not _retryable(error):
-                raise error
-            await asyncio.sleep(self._wait(attempt, error))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    # -- streaming -------------------------------------------------------
+        flow = self.policy.flow(url, streaming=False)
+        command = next(flow)
+        try:
+            while True:
+                if command is SEND:
+                    command = flow.send(await self._aattempt(send))
+                else:
+                    await asyncio.sleep(command)
+                    command = next(flow)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
     def stream(self, model: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Yield each event of ``streamGenerateContent`` the moment it arrives.
 
-        Retries happen only before the first event: once the caller has seen
-        content, a failure is raised, never papered over with a second answer.
+        Retries happen only before the policy lets events through: once the
+        caller has seen content, a failure is raised, never papered over with
+        a second answer.
         """
         method = "streamGenerateContent"
         url, send = self._request(model, method, body, asynchronous=False)
-        for attempt in range(self.max_retries + 1):
-            try:
-                with self._open(send) as response:
-                    if response.status_code == 200:
-                        decoder = SSEDecoder()
-                        try:
-                            for chunk in response.iter_bytes():
-                                yield from decoder.feed(chunk)
-                        except httpx.HTTPError as exc:
-                            raise _stream_broken(exc, url) from None
-                        yield from decoder.close()
-                        return
+        flow = self.policy.flow(url, streaming=True)
+        command = next(flow)
+        while command is not DELIVER:
+            if command is SEND:
+                command = yield from self._stream_attempt(flow, send, url)
+            else:
+                time.sleep(command)
+                command = next(flow)
+
+    def _stream_attempt(
+        self, flow: Flow, send: dict[str, Any], url: str
+    ) -> Generator[dict[str, Any], None, Any]:
+        """One stream attempt; returns the policy's next command.
+
+        Yields the events if the policy lets them through.
+        """
+        try:
+            with self._open(send) as response:
+                if response.status_code != 200:
                     response.read()
-                    error: Exception = error_from_response(
-                        response.status_code, response.headers, response.content
-                    )
-            except httpx.HTTPError as exc:
-                error = _transport_error(exc, url)
-            if attempt == self.max_retries or not _retryable(error):
-                raise error
-            time.sleep(self._wait(attempt, error))
+                command = flow.send(response)
+                events = _events(response, url)
+                return (yield from _deliver(flow, command, events))
+        except httpx.HTTPError as exc:
+            failed = exc
+        return flow.send(failed)
 
     async def astream(
         self, model: str, body: Mapping[str, Any]
@@ -329,40 +326,32 @@ class GeminiHTTP:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
         method = "streamGenerateContent"
         url, send = self._request(model, method, body, asynchronous=True)
-        for attempt in range(self.max_retries + 1):
+        flow = self.policy.flow(url, streaming=True)
+        command = next(flow)
+        while command is not DELIVER:
+            if command is not SEND:
+                await asyncio.sleep(command)
+                command = next(flow)
+                continue
             try:
                 async with self._aopen(send) as response:
-                    if response.status_code == 200:
-                        decoder = SSEDecoder()
-                        try:
-                            async for chunk in response.aiter_bytes():
-                                for event in decoder.feed(chunk):
-                                    yield event
-                        except httpx.HTTPError as exc:
-                            raise _stream_broken(exc, url) from None
-                        for event in decoder.close():
-                            yield event
-                        return
-                    await response.aread()
-                    error: Exception = error_from_response(
-                        response.status_code, response.headers, response.content
-                    )
+                    if response.status_code != 200:
+                        await response.aread()
+                    command = flow.send(response)
+                    async with contextlib.aclosing(_aevents(response, url)) as events:
+                        held = []
+                        while command is PEEK:  # see _deliver
+                            held.append(await anext(events, None))
+                            command = flow.send(held[-1])
+                        if command is DELIVER:
+                            for event in _present(held):
+                                yield event
+                            async for event in events:
+                                yield event
+                continue
             except httpx.HTTPError as exc:
-                error = _transport_error(exc, url)
-            if attempt == self.max_retries or not _retryable(error):
-                raise error
-            await asyncio.sleep(self._wait(attempt, error))
-
-    def _wait(self, attempt: int, error: Exception) -> float:
-        delay = _backoff(attempt, error if isinstance(error, GeminiAPIError) else None)
-        logger.warning(
-            "Retrying Gemini request in %.2fs after %s (attempt %d of %d)",
-            delay,
-            error,
-            attempt + 2,
-            self.max_retries + 1,
-        )
-        return delay
+                failed = exc
+            command = flow.send(failed)
 
     # -- media -----------------------------------------------------------
 
@@ -381,6 +370,88 @@ class GeminiHTTP:
         except httpx.HTTPError as exc:
             raise _media_error(url, exc) from None
         return _media_result(url, response)
+
+
+def _headers(
+    api_key: SecretStr | str | None, default_headers: Mapping[str, str] | None
+) -> httpx.Headers:
+    """Every request's headers, prepared once.
+
+    httpx re-normalizes a dict of headers on every request (~50 us, a sizeable
+    part of its own cost). ``api_key`` may arrive as a plain ``str`` through
+    ``model_copy(update=...)``, which does not validate.
+    """
+    headers = {
+        "accept": "*/*",
+        "accept-encoding": "gzip, deflate",
+        "content-type": "application/json",
+        "user-agent": _USER_AGENT,
+    }
+    if isinstance(api_key, SecretStr):
+        api_key = api_key.get_secret_value()
+    if api_key is not None:
+        headers["x-goog-api-key"] = api_key
+    headers.update(default_headers or {})
+    return httpx.Headers(headers)
+
+
+def _events(response: httpx.Response, url: str) -> Iterator[dict[str, Any]]:
+    """The events of a 200 stream, as they arrive."""
+    decoder = SSEDecoder()
+    try:
+        for chunk in response.iter_bytes():
+            yield from decoder.feed(chunk)
+    except httpx.HTTPError as exc:
+        raise _stream_broken(exc, url) from None
+    yield from decoder.close()
+
+
+async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, None]:
+    """Async twin of :func:`_events`."""
+    decoder = SSEDecoder()
+    try:
+        async for chunk in response.aiter_bytes():
+            for event in decoder.feed(chunk):
+                yield event
+    except httpx.HTTPError as exc:
+        raise _stream_broken(exc, url) from None
+    for event in decoder.close():
+        yield event
+
+
+def _deliver(
+    flow: Flow, command: Any, events: Iterator[dict[str, Any]]
+) -> Generator[dict[str, Any], None, Any]:
+    """Hand a stream's events to the caller as the policy says; its next command.
+
+    While the policy peeks (``PEEK``), events are held back and shown to it
+    one by one (``None``: the stream ended); on ``DELIVER`` the held events
+    and every later one go to the caller. Any other command (a wait: the
+    answer is refused before the caller saw it) is returned to the driver.
+    """
+    held = []
+    while command is PEEK:
+        held.append(next(events, None))
+        command = flow.send(held[-1])
+    if command is DELIVER:
+        yield from _present(held)
+        yield from events
+    return command
+
+
+def _present(held: list[Any]) -> list[dict[str, Any]]:
+    return [event for event in held if event is not None]
+
+
+async def _closing(
+    client: httpx.AsyncClient, registry: dict[httpx.AsyncClient, Any]
+) -> AsyncGenerator[None, None]:
+    """Wait at ``yield``; closed by the loop's shutdown, close ``client``."""
+    try:
+        yield
+    finally:
+        registry.pop(client, None)
+        await client.aclose()
 
 
 def _env_proxies() -> bool:

@@ -33,6 +33,7 @@ __all__ = [
     "GeminiNotFoundError",
     "GeminiPermissionDeniedError",
     "GeminiRateLimitError",
+    "GeminiResponseError",
     "GeminiServerError",
     "GeminiStreamError",
     "GeminiTimeoutError",
@@ -106,10 +107,20 @@ class GeminiTimeoutError(CometGeminiError, ModelTimeoutError):
     """The request did not complete within ``timeout`` seconds."""
 
 
-class GeminiStreamError(CometGeminiError, ModelAPIError):
+class GeminiResponseError(CometGeminiError, ModelAPIError):
+    """The service answered, but the answer could not be read.
+
+    For example a 200 whose body is not JSON (a proxy's login page) or is JSON
+    but not an object. Raised instead of guessing at what was meant.
+    """
+
+
+class GeminiStreamError(GeminiResponseError):
     """A stream ended early or carried an event that is not valid JSON.
 
-    Raised instead of returning partial content as if it were complete.
+    Raised instead of returning partial content as if it were complete. A
+    kind of :class:`GeminiResponseError`: code that catches unreadable
+    answers catches broken streams too.
     """
 
 

@@ -305,17 +305,38 @@ class ChatCometGemini(BaseChatModel):
 
     @property
     def http(self) -> GeminiHTTP:
-        """The HTTP layer, created on first use and shared by copies."""
-        http = self._http
-        if http is None:
+        """The HTTP layer for the current settings, shared by copies.
+
+        Built on first use, and built again when a setting it was built from
+        no longer matches (after ``model_copy(update=...)`` or an assignment):
+        a copy with other settings gets its own layer, copies with the same
+        settings share one connection pool. The check compares a few values,
+        identity first: well under a microsecond a call.
+        """
+        v = self.__dict__
+        settings = (
+            v["base_url"],
+            v["api_key"],
+            v["timeout"],
+            v["max_retries"],
+            v["default_headers"],
+            v["http_client"],
+            v["http_async_client"],
+        )
+        http: GeminiHTTP | None = self.__pydantic_private__["_http"]  # type: ignore[index]
+        if http is None or http.settings != settings:
+            url, key, timeout, retries, headers, client, aclient = settings
+            # A copy of the headers: a change made to the dict in place shows.
+            headers = None if headers is None else dict(headers)
             http = self._http = GeminiHTTP(
-                base_url=self.base_url,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                default_headers=self.default_headers,
-                client=self.http_client,
-                async_client=self.http_async_client,
+                base_url=url,
+                api_key=key,
+                timeout=timeout,
+                max_retries=retries,
+                default_headers=headers,
+                client=client,
+                async_client=aclient,
+                settings=(*settings[:4], headers, *settings[5:]),
             )
         return http
 

@@ -5,7 +5,8 @@ The ``GeminiEmulator`` injects HTTP-level faults (429/5xx with and without
 raw-socket server in this file adds what the emulator lacks: a body dripped
 one byte at a time, and a count of accepted and still-open TCP connections,
 used to prove that cancelled streams close their sockets and that pooled
-calls reuse one. Retry waits are recorded instead of slept (``waits``), so
+calls reuse one (the server's count is the public signal: no test looks into
+httpcore's pool). Retry waits are recorded instead of slept (``waits``), so
 the policy is checked exactly and the file stays fast.
 """
 
@@ -418,11 +419,6 @@ def test_slow_drip_one_byte_at_a_time(
     assert text == NON_ASCII_TEXT
 
 
-def _pool_size(client: Any) -> int:
-    """Connections the httpx pool holds (httpcore's private list)."""
-    return len(client._transport._pool.connections)
-
-
 def test_1000_sequential_calls_use_one_connection(
     raw_server: Callable[..., RawServer],
 ) -> None:
@@ -432,7 +428,7 @@ def test_1000_sequential_calls_use_one_connection(
         assert llm.invoke("hi").content == UNARY_TEXT
     assert server.requests == 1000
     assert server.accepted == 1
-    assert _pool_size(llm.http.sync_client()) == 1
+    assert server.open == 1  # kept alive in the pool, not closed and reopened
 
 
 async def test_300_sequential_async_calls_use_one_connection(
@@ -444,7 +440,7 @@ async def test_300_sequential_async_calls_use_one_connection(
         assert (await llm.ainvoke("hi")).content == UNARY_TEXT
     assert server.requests == 300
     assert server.accepted == 1
-    assert _pool_size(llm.http.async_client()) == 1
+    assert server.open == 1  # kept alive in the pool, not closed and reopened
 
 
 def _held_stream(raw_server: Callable[..., RawServer]) -> RawServer:
@@ -473,7 +469,6 @@ async def test_200_cancelled_astreams_leave_no_connection_open(
     assert server.requests == 200
     assert server.accepted == 200
     assert await server.await_closed() == 0
-    assert _pool_size(llm.http.async_client()) == 0
 
 
 async def test_astream_closed_early_frees_its_connection(
@@ -492,7 +487,6 @@ async def test_astream_closed_early_frees_its_connection(
         await stream.aclose()
     assert server.accepted == 50
     assert await server.await_closed() == 0
-    assert _pool_size(llm.http.async_client()) == 0
 
 
 def test_sync_stream_abandoned_after_first_chunk_frees_its_connection(
@@ -505,7 +499,6 @@ def test_sync_stream_abandoned_after_first_chunk_frees_its_connection(
             break
     assert server.accepted == 50
     assert server.wait_closed() == 0
-    assert _pool_size(llm.http.sync_client()) == 0
 
 
 def test_finished_streams_reuse_one_connection(
@@ -516,7 +509,7 @@ def test_finished_streams_reuse_one_connection(
     for _ in range(100):
         assert _collect(llm) == STREAM_TEXT
     assert server.accepted == 1
-    assert _pool_size(llm.http.sync_client()) == 1
+    assert server.open == 1  # kept alive in the pool, not closed and reopened
 
 
 # -- where the key goes ------

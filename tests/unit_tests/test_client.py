@@ -35,6 +35,7 @@ from langchain_cometgemini._errors import (
     GeminiContextOverflowError,
     GeminiInvalidRequestError,
     GeminiRateLimitError,
+    GeminiResponseError,
     GeminiServerError,
     GeminiStreamError,
     GeminiTimeoutError,
@@ -107,15 +108,34 @@ def _sse(events: list[Any]) -> httpx.Response:
     )
 
 
-def _model(script: Handler, **kwargs: Any) -> ChatCometGemini:
-    transport = httpx.MockTransport(script)
-    return ChatCometGemini(
-        api_key=KEY,
-        base_url="https://api.cometapi.test",
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-        **kwargs,
-    )
+Factory = Callable[..., ChatCometGemini]
+
+
+@pytest.fixture(params=["own pool", "given client"])
+def model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Factory:
+    """Build a model answered by a script, on either send path.
+
+    "own pool": the package's pool, whose transport gets each request directly
+    (the transport is a ``MockTransport`` here); "given client": clients the
+    user passes, which keep httpx's whole client layer.
+    """
+
+    def make(script: Handler, **kwargs: Any) -> ChatCometGemini:
+        transport = httpx.MockTransport(script)
+        if request.param == "given client":
+            kwargs["http_client"] = httpx.Client(transport=transport)
+            kwargs["http_async_client"] = httpx.AsyncClient(transport=transport)
+        else:
+            for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+                monkeypatch.delenv(name, raising=False)
+                monkeypatch.delenv(name.lower(), raising=False)
+            monkeypatch.setattr(httpx, "HTTPTransport", lambda **_: transport)
+            monkeypatch.setattr(httpx, "AsyncHTTPTransport", lambda **_: transport)
+        return ChatCometGemini(
+            api_key=KEY, base_url="https://api.cometapi.test", **kwargs
+        )
+
+    return make
 
 
 @pytest.fixture
@@ -138,38 +158,44 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 # -- retries -------------------------------------------------------------------
 
 
-def test_429_then_200_succeeds_in_two_requests(sleeps: list[float]) -> None:
+def test_429_then_200_succeeds_in_two_requests(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(
         _gemini_error(
             429, "Resource exhausted", "RESOURCE_EXHAUSTED", **{"Retry-After": "0"}
         ),
         _json(200, OK),
     )
-    result = _model(script, max_retries=2).invoke("hi")
+    result = model(script, max_retries=2).invoke("hi")
     assert result.content == "hello"
     assert len(script.requests) == 2
     assert sleeps == [0.0]
 
 
-async def test_async_429_then_200_succeeds_in_two_requests(sleeps: list[float]) -> None:
+async def test_async_429_then_200_succeeds_in_two_requests(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(
         _gemini_error(
             429, "Resource exhausted", "RESOURCE_EXHAUSTED", **{"Retry-After": "0"}
         ),
         _json(200, OK),
     )
-    result = await _model(script, max_retries=2).ainvoke("hi")
+    result = await model(script, max_retries=2).ainvoke("hi")
     assert result.content == "hello"
     assert len(script.requests) == 2
     assert sleeps == [0.0]
 
 
-def test_three_503_give_up_after_three_requests(sleeps: list[float]) -> None:
+def test_three_503_give_up_after_three_requests(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(
         *[_gemini_error(503, f"model overloaded #{i}", "UNAVAILABLE") for i in range(3)]
     )
     with pytest.raises(GeminiServerError) as info:
-        _model(script, max_retries=2).invoke("hi")
+        model(script, max_retries=2).invoke("hi")
     assert len(script.requests) == 3
     assert len(sleeps) == 2
     assert isinstance(info.value, ModelAPIError)
@@ -180,20 +206,21 @@ def test_three_503_give_up_after_three_requests(sleeps: list[float]) -> None:
 
 async def test_async_three_503_give_up_after_three_requests(
     sleeps: list[float],
+    model: Factory,
 ) -> None:
     script = Script(
         *[_gemini_error(503, "overloaded", "UNAVAILABLE") for _ in range(3)]
     )
     with pytest.raises(GeminiServerError, match="overloaded"):
-        await _model(script, max_retries=2).ainvoke("hi")
+        await model(script, max_retries=2).ainvoke("hi")
     assert len(script.requests) == 3
     assert len(sleeps) == 2
 
 
-def test_backoff_grows_without_server_hint(sleeps: list[float]) -> None:
+def test_backoff_grows_without_server_hint(sleeps: list[float], model: Factory) -> None:
     script = Script(*[_gemini_error(500, "boom", "INTERNAL") for _ in range(4)])
     with pytest.raises(GeminiServerError):
-        _model(script, max_retries=3).invoke("hi")
+        model(script, max_retries=3).invoke("hi")
     assert len(sleeps) == 3
     assert 0.25 < sleeps[0] < sleeps[2]  # jittered exponential, never zero
 
@@ -206,35 +233,40 @@ def test_backoff_grows_without_server_hint(sleeps: list[float]) -> None:
     ],
 )
 def test_client_errors_are_tried_once(
-    sleeps: list[float], status: int, code: str, cls: type, core_cls: type
+    sleeps: list[float],
+    status: int,
+    code: str,
+    cls: type,
+    core_cls: type,
+    model: Factory,
 ) -> None:
     script = Script(_gemini_error(status, f"the server says {code.lower()}", code))
     with pytest.raises(cls) as info:
-        _model(script, max_retries=2).invoke("hi")
+        model(script, max_retries=2).invoke("hi")
     assert isinstance(info.value, core_cls)
     assert f"the server says {code.lower()}" in str(info.value)
     assert len(script.requests) == 1
     assert sleeps == []
 
 
-async def test_async_401_tried_once(sleeps: list[float]) -> None:
+async def test_async_401_tried_once(sleeps: list[float], model: Factory) -> None:
     script = Script(_gemini_error(401, "API key not valid", "UNAUTHENTICATED"))
     with pytest.raises(GeminiAuthenticationError, match="API key not valid"):
-        await _model(script, max_retries=2).ainvoke("hi")
+        await model(script, max_retries=2).ainvoke("hi")
     assert len(script.requests) == 1
 
 
-def test_context_overflow_maps_to_core_class() -> None:
+def test_context_overflow_maps_to_core_class(model: Factory) -> None:
     from langchain_core.exceptions import ContextOverflowError
 
     message = "The input token count exceeds the maximum number of tokens allowed"
     script = Script(_gemini_error(400, message, "INVALID_ARGUMENT"))
     with pytest.raises(GeminiContextOverflowError) as info:
-        _model(script).invoke("hi")
+        model(script).invoke("hi")
     assert isinstance(info.value, ContextOverflowError)
 
 
-def test_retry_info_delay_is_honoured(sleeps: list[float]) -> None:
+def test_retry_info_delay_is_honoured(sleeps: list[float], model: Factory) -> None:
     body = {
         "error": {
             "code": 429,
@@ -250,26 +282,28 @@ def test_retry_info_delay_is_honoured(sleeps: list[float]) -> None:
         }
     }
     script = Script(_json(429, body), _json(200, OK))
-    assert _model(script).invoke("hi").content == "hello"
+    assert model(script).invoke("hi").content == "hello"
     assert sleeps == [1.5]
     assert len(script.requests) == 2
 
 
-def test_retry_after_header_is_honoured(sleeps: list[float]) -> None:
+def test_retry_after_header_is_honoured(sleeps: list[float], model: Factory) -> None:
     script = Script(
         _gemini_error(503, "busy", "UNAVAILABLE", **{"Retry-After": "7"}),
         _json(200, OK),
     )
-    _model(script).invoke("hi")
+    model(script).invoke("hi")
     assert sleeps == [7.0]
 
 
-def test_rate_limit_error_carries_retry_after(sleeps: list[float]) -> None:
+def test_rate_limit_error_carries_retry_after(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(
         _gemini_error(429, "slow down", "RESOURCE_EXHAUSTED", **{"Retry-After": "3"})
     )
     with pytest.raises(GeminiRateLimitError) as info:
-        _model(script, max_retries=0).invoke("hi")
+        model(script, max_retries=0).invoke("hi")
     assert isinstance(info.value, ModelRateLimitError)
     assert info.value.retry_after == 3.0
 
@@ -301,63 +335,73 @@ def test_rate_limit_error_carries_retry_after(sleeps: list[float]) -> None:
     ],
 )
 def test_proxy_error_shapes_surface_message(
-    response: httpx.Response, message: str
+    response: httpx.Response,
+    message: str,
+    model: Factory,
 ) -> None:
     script = Script(response)
     with pytest.raises(GeminiInvalidRequestError) as info:
-        _model(script).invoke("hi")
+        model(script).invoke("hi")
     assert message in str(info.value)
     assert info.value.message == message
 
 
-def test_proxy_type_becomes_status() -> None:
+def test_proxy_type_becomes_status(model: Factory) -> None:
     body = {"error": {"message": "nope", "type": "invalid_request"}}
     with pytest.raises(GeminiAPIError) as info:
-        _model(Script(_json(400, body))).invoke("hi")
+        model(Script(_json(400, body))).invoke("hi")
     assert info.value.status == "invalid_request"
 
 
-def test_plain_text_502_is_retried_and_surfaces(sleeps: list[float]) -> None:
+def test_plain_text_502_is_retried_and_surfaces(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(
         *[httpx.Response(502, text="<html>Bad Gateway</html>") for _ in range(2)]
     )
     with pytest.raises(GeminiServerError, match="Bad Gateway"):
-        _model(script, max_retries=1).invoke("hi")
+        model(script, max_retries=1).invoke("hi")
     assert len(script.requests) == 2
 
 
-def test_max_retries_zero_is_exactly_one_attempt(sleeps: list[float]) -> None:
+def test_max_retries_zero_is_exactly_one_attempt(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(_gemini_error(503, "overloaded", "UNAVAILABLE"), _json(200, OK))
     with pytest.raises(GeminiServerError):
-        _model(script, max_retries=0).invoke("hi")
+        model(script, max_retries=0).invoke("hi")
     assert len(script.requests) == 1
     assert sleeps == []
 
 
-def test_stream_max_retries_zero_is_exactly_one_attempt(sleeps: list[float]) -> None:
+def test_stream_max_retries_zero_is_exactly_one_attempt(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(_gemini_error(429, "quota", "RESOURCE_EXHAUSTED"), _sse(EVENTS))
     with pytest.raises(GeminiRateLimitError, match="quota"):
-        list(_model(script, max_retries=0).stream("hi"))
+        list(model(script, max_retries=0).stream("hi"))
     assert len(script.requests) == 1
 
 
-def test_stream_retries_before_first_event(sleeps: list[float]) -> None:
+def test_stream_retries_before_first_event(sleeps: list[float], model: Factory) -> None:
     script = Script(_gemini_error(503, "busy", "UNAVAILABLE"), _sse(EVENTS))
-    chunks = list(_model(script, max_retries=1).stream("hi"))
+    chunks = list(model(script, max_retries=1).stream("hi"))
     assert "".join(str(c.content) for c in chunks) == "hello!"
     assert len(script.requests) == 2
 
 
-async def test_astream_retries_before_first_event(sleeps: list[float]) -> None:
+async def test_astream_retries_before_first_event(
+    sleeps: list[float], model: Factory
+) -> None:
     script = Script(_gemini_error(503, "busy", "UNAVAILABLE"), _sse(EVENTS))
-    chunks = [c async for c in _model(script, max_retries=1).astream("hi")]
+    chunks = [c async for c in model(script, max_retries=1).astream("hi")]
     assert "".join(str(c.content) for c in chunks) == "hello!"
     assert len(script.requests) == 2
 
 
-def test_request_shape() -> None:
+def test_request_shape(model: Factory) -> None:
     script = Script(_json(200, OK), _sse(EVENTS))
-    llm = _model(script, model="gemini-2.5-pro")
+    llm = model(script, model="gemini-2.5-pro")
     llm.invoke("hi")
     list(llm.stream("hi"))
     unary, stream = script.requests
@@ -376,10 +420,23 @@ def test_request_shape() -> None:
     }
 
 
-def test_non_json_200_raises() -> None:
+def test_non_json_200_raises(model: Factory) -> None:
     script = Script(httpx.Response(200, text="<html>proxy login page</html>"))
-    with pytest.raises(GeminiStreamError, match="not JSON"):
-        _model(script).invoke("hi")
+    with pytest.raises(GeminiResponseError, match="not JSON") as info:
+        model(script).invoke("hi")
+    assert not isinstance(info.value, GeminiStreamError)  # no stream was involved
+    assert isinstance(info.value, ModelAPIError)
+    assert len(script.requests) == 1  # an unreadable answer is not retried
+
+
+def test_json_200_that_is_not_an_object_raises(model: Factory) -> None:
+    script = Script(_json(200, ["a", "list"]))
+    with pytest.raises(GeminiResponseError, match="not an object"):
+        model(script).invoke("hi")
+
+
+def test_stream_errors_are_response_errors() -> None:
+    assert issubclass(GeminiStreamError, GeminiResponseError)
 
 
 # -- sockets: refused, timeouts, broken streams --------------------------------

@@ -1,0 +1,158 @@
+"""The retry policy: after each attempt, retry or give up, how long to wait.
+
+Written once, without I/O, as a generator of commands (httpx's ``auth_flow``
+is the model): the flow yields :data:`SEND` and is sent back what the attempt
+got (an ``httpx.Response`` or the ``httpx.HTTPError`` it raised); it yields a
+``float`` to ask for a wait before the next attempt, raises the error to give
+up, and returns the answer. ``_client.GeminiHTTP`` runs it with thin sync and
+async drivers, for unary calls and for streams alike, so a change of policy
+(which statuses, which waits, what counts as an error) is made here alone.
+
+For a stream answered 200 the flow yields :data:`DELIVER` (hand every event
+to the caller) or :data:`PEEK` (send me the next event, ``None`` at the end of
+the stream; the driver holds peeked events back until :data:`DELIVER`). A
+flow that peeks can still ask for a retry, since the caller has seen nothing;
+after :data:`DELIVER` it is never consulted again, so nothing is retried once
+content has reached the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, Generator
+from typing import Any, Final
+
+import httpx
+
+from langchain_cometgemini._errors import (
+    GeminiAPIError,
+    GeminiConnectionError,
+    GeminiResponseError,
+    GeminiTimeoutError,
+    error_from_response,
+)
+
+__all__ = ["DELIVER", "PEEK", "SEND", "RetryPolicy", "backoff"]
+
+logger = logging.getLogger(__name__)
+
+SEND: Final = "send"
+"""Command: make one attempt and send back its outcome."""
+DELIVER: Final = "deliver"
+"""Command (streams): the answer is accepted; pass all its events on."""
+PEEK: Final = "peek"
+"""Command (streams): send back the next event (``None`` when there is none)."""
+
+Command = Any  # SEND, DELIVER, PEEK, or a float: seconds to wait, then go on
+Outcome = Any  # httpx.Response, httpx.HTTPError, an event dict, or None
+Flow = Generator[Command, Outcome, Any]
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF = 30.0
+"""Longest wait of our own exponential backoff, in seconds."""
+MAX_SERVER_WAIT = 60.0
+"""Longest wait we accept from ``Retry-After`` / ``RetryInfo``, in seconds."""
+
+
+def backoff(attempt: int, error: GeminiAPIError | None) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based).
+
+    The server's ``Retry-After`` / ``RetryInfo.retryDelay`` wins (capped at
+    :data:`MAX_SERVER_WAIT`); otherwise exponential backoff (0.5 s, 1 s, 2 s,
+    ...) with +-25 % jitter so that many clients rejected together do not
+    return together.
+    """
+    if error is not None and error.retry_after is not None:
+        return min(error.retry_after, MAX_SERVER_WAIT)
+    base: float = min(0.5 * (2**attempt), MAX_BACKOFF)
+    return base * random.uniform(0.75, 1.25)
+
+
+def retryable(error: Exception) -> bool:
+    """Whether a failed attempt may be tried again.
+
+    Read/write timeouts are not retried: the server may be working on the
+    request, and repeating it would multiply the wait the caller asked to cap.
+    """
+    if isinstance(error, GeminiAPIError):
+        return error.status_code in RETRY_STATUS
+    return isinstance(error, GeminiConnectionError)
+
+
+def decode_json(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a read unary answer, or :class:`GeminiResponseError`."""
+    try:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
+        raise GeminiResponseError(
+            f"The service answered {response.status_code} with a body that is not "
+            f"JSON ({exc}): {response.content[:200]!r}"
+        ) from None
+    if not isinstance(data, dict):
+        raise GeminiResponseError(
+            f"The service answered with JSON that is not an object: {data!r:.200}"
+        )
+    return data
+
+
+def transport_error(exc: httpx.HTTPError, url: str) -> Exception:
+    """Our exception for a request that got no answer (never the key: URL only)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return GeminiTimeoutError(f"Request to {url} timed out ({type(exc).__name__})")
+    return GeminiConnectionError(
+        f"Could not complete the request to {url}: {type(exc).__name__}: {exc}"
+    )
+
+
+def failure(outcome: Outcome, url: str) -> Exception:
+    """The exception an attempt that did not succeed stands for."""
+    if isinstance(outcome, httpx.HTTPError):
+        return transport_error(outcome, url)
+    return error_from_response(outcome.status_code, outcome.headers, outcome.content)
+
+
+class RetryPolicy:
+    """Retry what may succeed, at most ``max_retries`` times after the first try.
+
+    ``wait(attempt, api_error_or_none)`` gives the seconds before retry
+    ``attempt`` (0-based); :func:`backoff` unless told otherwise.
+    """
+
+    __slots__ = ("max_retries", "wait")
+
+    def __init__(
+        self,
+        max_retries: int,
+        wait: Callable[[int, GeminiAPIError | None], float] = backoff,
+    ) -> None:
+        self.max_retries = max_retries
+        self.wait = wait
+
+    def flow(self, url: str, *, streaming: bool) -> Flow:
+        """The commands for one call; returns the unary answer (streams: None)."""
+        attempt = 0
+        while True:
+            outcome = yield SEND
+            if isinstance(outcome, httpx.Response) and outcome.status_code == 200:
+                if streaming:
+                    yield DELIVER
+                    return None
+                return decode_json(outcome)
+            yield self.retry_or_raise(attempt, failure(outcome, url))
+            attempt += 1
+
+    def retry_or_raise(self, attempt: int, error: Exception) -> float:
+        """Seconds to wait before trying again after ``error``, or raise it."""
+        if attempt >= self.max_retries or not retryable(error):
+            raise error
+        delay = self.wait(attempt, error if isinstance(error, GeminiAPIError) else None)
+        logger.warning(
+            "Retrying Gemini request in %.2fs after %s (attempt %d of %d)",
+            delay,
+            error,
+            attempt + 2,
+            self.max_retries + 1,
+        )
+        return delay
