@@ -22,7 +22,6 @@ from typing_extensions import TypedDict
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 
 def llm_for(emulator: GeminiEmulator) -> ChatCometGemini:
