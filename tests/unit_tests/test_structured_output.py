@@ -31,23 +31,13 @@ def llm_for(emulator: GeminiEmulator) -> ChatCometGemini:
 
 
 def text_answer(text: str) -> dict[str, Any]:
-    return {
-        "candidates": [
-            {
-                "content": {"role": "model", "parts": [{"text": text}]},
-                "finishReason": "STOP",
-            }
-        ]
-    }
+    answer: dict[str, Any] = Reply.text(text).json
+    return answer
 
 
 def call_answer(name: str, args: dict[str, Any]) -> dict[str, Any]:
-    part = {"functionCall": {"name": name, "args": args}}
-    return {
-        "candidates": [
-            {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}
-        ]
-    }
+    answer: dict[str, Any] = Reply.tool_call(name, args, signature=None).json
+    return answer
 
 
 def body(emulator: GeminiEmulator) -> dict[str, Any]:
