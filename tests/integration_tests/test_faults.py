@@ -136,6 +136,7 @@ def test_mixed_faults_recover_within_budget(
     assert waits[2] == 0.0  # the server's Retry-After: 0 wins over backoff
 
 
+@pytest.mark.unserved_replies
 @pytest.mark.parametrize("mode", list(MODES))
 def test_budget_exhausted_raises_the_last_error(
     emulator: GeminiEmulator, waits: list[float], mode: str
@@ -204,6 +205,7 @@ def test_unary_body_cut_is_retried(
     assert len(emulator.requests) == 2
 
 
+@pytest.mark.unserved_replies
 @pytest.mark.parametrize("delivered", range(len(STREAM)))
 @pytest.mark.parametrize("asynchronous", [False, True])
 def test_stream_cut_mid_event_never_resends(

@@ -23,7 +23,6 @@ from langchain_core.messages import HumanMessage
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._body import LARGE, Pieces, encode
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 OK = {
     "candidates": [

@@ -513,6 +513,7 @@ def _stream_bytes(events: list[Any]) -> bytes:
     return b"".join(b"data: " + json.dumps(e).encode() + b"\r\n\r\n" for e in events)
 
 
+@pytest.mark.unserved_replies
 def test_stream_cut_mid_body_raises_without_resending(emulator: GeminiEmulator) -> None:
     full = _stream_bytes(EVENTS)
     emulator.queue(Reply(events=EVENTS, cut_after=len(full) - 20), Reply(events=EVENTS))
@@ -525,6 +526,7 @@ def test_stream_cut_mid_body_raises_without_resending(emulator: GeminiEmulator) 
     assert len(emulator.requests) == 1
 
 
+@pytest.mark.unserved_replies
 async def test_astream_cut_mid_body_raises_without_resending(
     emulator: GeminiEmulator,
 ) -> None:

@@ -79,6 +79,7 @@ def test_bearer_key_is_accepted_and_wrong_key_rejected() -> None:
     assert bad.json()["error"]["message"].startswith("API key not valid")
 
 
+@pytest.mark.unserved_replies
 @pytest.mark.parametrize(
     ("body", "words"),
     [

@@ -18,29 +18,8 @@ KEY = "sk-model-test-key-1207"
 
 
 def _ok(text: str = "hello", model: str = "gemini-2.5-flash") -> dict[str, Any]:
-    return {
-        "candidates": [
-            {
-                "content": {"role": "model", "parts": [{"text": text}]},
-                "finishReason": "STOP",
-            }
-        ],
-        "usageMetadata": {
-            "promptTokenCount": 2,
-            "candidatesTokenCount": 1,
-            "totalTokenCount": 3,
-        },
-        "modelVersion": model,
-    }
-
-
-def _events(*texts: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = [
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": t}]}}]}
-        for t in texts
-    ]
-    events[-1]["candidates"][0]["finishReason"] = "STOP"
-    return events
+    body: dict[str, Any] = Reply.text(text, model=model, usage=(2, 1)).json
+    return body
 
 
 def _llm(emulator: GeminiEmulator, **kwargs: Any) -> ChatCometGemini:
@@ -122,7 +101,7 @@ def test_per_call_overrides_apply_to_that_request_only(
 
 
 def test_per_call_override_in_stream(emulator: GeminiEmulator) -> None:
-    emulator.queue(Reply(events=_events("a", "b")))
+    emulator.queue(Reply.stream("a", "b"))
     chunks = list(_llm(emulator).stream("hi", model="gemini-3-flash-preview", seed=7))
     assert "".join(str(c.content) for c in chunks) == "ab"
     (request,) = emulator.requests
@@ -162,7 +141,7 @@ async def test_unknown_kwarg_raises_type_error_async(emulator: GeminiEmulator) -
 
 
 def test_streaming_true_makes_invoke_stream(emulator: GeminiEmulator) -> None:
-    emulator.queue(Reply(events=_events("Hel", "lo")))
+    emulator.queue(Reply.stream("Hel", "lo"))
     tokens: list[str] = []
 
     from langchain_core.callbacks import BaseCallbackHandler
@@ -180,7 +159,7 @@ def test_streaming_true_makes_invoke_stream(emulator: GeminiEmulator) -> None:
 
 
 async def test_streaming_true_makes_ainvoke_stream(emulator: GeminiEmulator) -> None:
-    emulator.queue(Reply(events=_events("Hel", "lo")))
+    emulator.queue(Reply.stream("Hel", "lo"))
     message = await _llm(emulator, streaming=True).ainvoke("hi")
     assert message.content == "Hello"
     assert emulator.requests[0].action == "streamGenerateContent"
@@ -230,7 +209,7 @@ def test_stream_with_n_above_one_raises(emulator: GeminiEmulator) -> None:
 
 
 def test_sync_client_created_once_and_reused(emulator: GeminiEmulator) -> None:
-    emulator.queue(Reply(json=_ok()), Reply(json=_ok()), Reply(events=_events("x")))
+    emulator.queue(Reply(json=_ok()), Reply(json=_ok()), Reply.stream("x"))
     llm = _llm(emulator)
     llm.invoke("a")
     client = llm.http.sync_client()

@@ -20,7 +20,6 @@ import pytest
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 from tests.raw_http import read_request
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 ANSWER = {
     "candidates": [

@@ -22,7 +22,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 from tests.recordings import events, load
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
 SKIP = "skip_thought_signature_validator"

@@ -22,7 +22,6 @@ from typing_extensions import TypedDict
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 
 def llm_for(emulator: GeminiEmulator) -> ChatCometGemini:
@@ -32,23 +31,13 @@ def llm_for(emulator: GeminiEmulator) -> ChatCometGemini:
 
 
 def text_answer(text: str) -> dict[str, Any]:
-    return {
-        "candidates": [
-            {
-                "content": {"role": "model", "parts": [{"text": text}]},
-                "finishReason": "STOP",
-            }
-        ]
-    }
+    answer: dict[str, Any] = Reply.text(text).json
+    return answer
 
 
 def call_answer(name: str, args: dict[str, Any]) -> dict[str, Any]:
-    part = {"functionCall": {"name": name, "args": args}}
-    return {
-        "candidates": [
-            {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}
-        ]
-    }
+    answer: dict[str, Any] = Reply.tool_call(name, args, signature=None).json
+    return answer
 
 
 def body(emulator: GeminiEmulator) -> dict[str, Any]:

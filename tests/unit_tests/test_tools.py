@@ -26,7 +26,6 @@ from typing_extensions import NotRequired, TypedDict
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx"
