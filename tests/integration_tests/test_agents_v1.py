@@ -26,7 +26,6 @@ from pydantic import BaseModel
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, RecordedRequest
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 GEMINI_3 = "gemini-3-flash-preview"
 EXPECTED_JSON = {"city": "example", "celsius": 0}

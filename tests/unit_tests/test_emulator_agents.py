@@ -10,7 +10,6 @@ from langchain_core.messages import HumanMessage, ToolMessage
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 
 def llm(emulator: GeminiEmulator, model: str) -> ChatCometGemini:

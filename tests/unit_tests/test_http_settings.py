@@ -27,6 +27,15 @@ from langchain_cometgemini.testing import GeminiEmulator, Reply
 
 
 @pytest.fixture
+def emulator() -> Iterator[GeminiEmulator]:
+    """A server per test, overriding the suite's module-wide one: these tests
+    count the connections a server holds, and a shared server still holds the
+    kept-alive connections of earlier tests."""
+    with GeminiEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
 def other() -> Iterator[GeminiEmulator]:
     """A second emulator: where a changed setting should send."""
     with GeminiEmulator() as emu:

@@ -19,7 +19,6 @@ from typing_extensions import TypedDict
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._profiles import PROFILES, THINKING_BUDGETS, profile_for
 from langchain_cometgemini.testing import GeminiEmulator
-from tests.shared_emulator import emulator, shared_emulator  # noqa: F401
 
 LISTED = {
     "gemini-2.5-flash": (1_048_576, 65_536),
