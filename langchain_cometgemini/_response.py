@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -33,9 +32,18 @@ from langchain_core.messages.tool import (
     tool_call,
     tool_call_chunk,
 )
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._parts import KNOWN_PART_KEYS, MATCHERS, Call
+from langchain_cometgemini._wire import (
+    PROVIDER,
+    SIGNATURES_KEY,
+    Candidate,
+    GenerateContentResponse,
+    Part,
+)
+from langchain_cometgemini._wire import UsageMetadata as WireUsage
 
 __all__ = [
     "SIGNATURES_KEY",
@@ -45,20 +53,6 @@ __all__ = [
     "response_to_result",
     "usage_from",
 ]
-
-PROVIDER = "google_genai"
-SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
-"""``additional_kwargs`` key mapping tool-call id -> thought signature (as
-``langchain-google-genai`` names it, so histories move between the two)."""
-
-# Outcome enum of CodeExecutionResult, kept as the proto numbers genai uses.
-# See https://ai.google.dev/api/caching#Outcome
-OUTCOMES = {
-    "OUTCOME_UNSPECIFIED": 0,
-    "OUTCOME_OK": 1,
-    "OUTCOME_FAILED": 2,
-    "OUTCOME_DEADLINE_EXCEEDED": 3,
-}
 
 # Candidate fields surfaced in response_metadata, wire name -> our key.
 _CANDIDATE_META = {
@@ -71,18 +65,6 @@ _CANDIDATE_META = {
     "avgLogprobs": "avg_logprobs",
     "logprobsResult": "logprobs_result",
 }
-_KNOWN_PART_KEYS = frozenset(
-    {
-        "text",
-        "thought",
-        "thoughtSignature",
-        "inlineData",
-        "functionCall",
-        "executableCode",
-        "codeExecutionResult",
-    }
-)
-
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SNAKE_CACHE: dict[str, str] = {}
 
@@ -116,7 +98,7 @@ def snake_keys(value: Any, _depth: int = 0) -> Any:
 
 
 def usage_from(raw: Any) -> UsageMetadata | None:
-    """Map ``usageMetadata`` to LangChain's usage, as DESIGN.md specifies.
+    """Map ``usageMetadata`` to LangChain's usage (see docs/message_format.md).
 
     input = prompt + tool-use prompt; output = candidates + thoughts. The
     service's ``totalTokenCount`` is kept as sent.
@@ -164,7 +146,7 @@ class StreamState:
     block_kind: str = ""
     block_signed: bool = False
     tool_index: int = 0
-    usage: dict[str, Any] | None = None
+    usage: WireUsage | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     finished: bool = False
     response_id: str | None = None
@@ -189,125 +171,131 @@ def _block(
 
 
 def _convert_part(
-    part: dict[str, Any],
-    state: StreamState,
-    calls: list[tuple[str, str, Any]],
-    signatures: dict[str, str],
-    mergeable: bool = True,
+    part: Part, state: StreamState, calls: list[Call], mergeable: bool = True
 ) -> str | dict[str, Any] | None:
-    """One wire part -> a content piece (str or block), or a recorded call."""
+    """One wire part -> a content piece (str or block), or a recorded call.
+
+    The part's kind comes from the part-kind table (``_parts``); this only
+    adds what depends on the stream so far: block indexes and plain text.
+    """
     raw_sig = part.get("thoughtSignature")
     sig = raw_sig if isinstance(raw_sig, str) and raw_sig else None
-    extra = {k: v for k, v in part.items() if k not in _KNOWN_PART_KEYS}
+    extra = {k: v for k, v in part.items() if k not in KNOWN_PART_KEYS}
     if extra and len(extra) < len(part) and mergeable:
-        # A known kind carrying fields of a newer service version: keep them
-        # in the block's extras. Such a block is never merged with its
-        # neighbour, whose extras could clash. (On a functionCall part they
-        # are not kept: tool calls have no place for them.)
-        known = {k: v for k, v in part.items() if k not in extra}
-        piece = _convert_part(known, state, calls, signatures, mergeable=False)
-        if isinstance(piece, str):
-            body = {"type": "text", "text": piece, "extras": extra}
-            return _block(state, "text", None, body, merge=False)
-        if isinstance(piece, dict) and piece["type"] == "non_standard":
-            piece["value"] = dict(part)
-        elif isinstance(piece, dict):
-            piece["extras"] = {**piece.get("extras", {}), **extra}
-        return piece
-    if isinstance(part.get("functionCall"), dict):
-        fc = part["functionCall"]
-        call_id = fc.get("id") or str(uuid.uuid4())
-        calls.append((str(call_id), str(fc.get("name", "")), fc.get("args", {})))
-        if sig:
-            signatures[str(call_id)] = sig
+        return _with_extras(part, extra, state, calls)
+    # parsed_kind(), inlined: the parser asks it of every part (`kind` is used
+    # after the break).
+    for key, payload, flag, when, kind in MATCHERS:  # noqa: B007
+        if (
+            isinstance(part.get(key), payload)
+            and (flag is None or part.get(flag))
+            and (when is None or when(part))
+        ):
+            break
+    else:
+        # A part kind this version does not convert (file data, inline audio,
+        # a newer kind): keep it whole so it can be sent back as it came.
+        body = {"type": "non_standard", "value": dict(part)}
+        return _block(state, "other", None, body, False)
+    piece = kind.to_block(part, sig)  # type: ignore[misc]
+    if isinstance(piece, Call):
+        calls.append(piece)
         return None
-    if "text" in part and isinstance(part["text"], str):
-        text = part["text"]
-        if part.get("thought"):
-            block: dict[str, Any] = {"type": "thinking", "thinking": text}
-            if sig:
-                block["signature"] = sig
-            return _block(state, "thinking", sig, block, merge=mergeable)
-        if sig is None and state.block_kind != "text":
-            if not text:
-                return None
-            state.block_kind = "str"
-            return text
-        # A signed text part opens a text block; unsigned text that follows
-        # continues it (same index), so a streamed answer whose first piece
-        # carries the signature aggregates into the same block as invoke.
-        if sig is None and not text:
+    if isinstance(piece, str):
+        if not piece:
             return None
-        block = {"type": "text", "text": text}
-        if sig:
-            block["extras"] = {"signature": sig}
-        return _block(state, "text", sig, block, merge=mergeable)
-    if "inlineData" in part and isinstance(part["inlineData"], dict):
-        data = part["inlineData"]
-        mime = str(data.get("mimeType", "application/octet-stream"))
-        if mime.startswith("image/"):
-            block = {
-                "type": "image_url",
-                "image_url": {"url": f"data:{mime};base64,{data.get('data', '')}"},
-            }
-            if sig:
-                block["extras"] = {"signature": sig}
-            return _block(state, "image", sig, block, merge=False)
-    if "executableCode" in part and isinstance(part["executableCode"], dict):
-        code = part["executableCode"]
-        block = {
-            "type": "executable_code",
-            "executable_code": code.get("code", ""),
-            "language": code.get("language", "PYTHON"),
-            "id": str(code.get("id") or uuid.uuid4()),
-        }
-        if sig:
-            block["extras"] = {"signature": sig}
-        return _block(state, "code", sig, block, merge=False)
-    if "codeExecutionResult" in part and isinstance(part["codeExecutionResult"], dict):
-        result = part["codeExecutionResult"]
-        outcome = result.get("outcome", "OUTCOME_OK")
-        block = {
-            "type": "code_execution_result",
-            "code_execution_result": result.get("output", ""),
-            "outcome": OUTCOMES.get(str(outcome), 0),
-            "tool_call_id": str(result.get("id", "")),
-        }
-        if sig:
-            block["extras"] = {"signature": sig}
-        return _block(state, "result", sig, block, merge=False)
-    # A part kind this version does not know (or inline audio, file data): keep
-    # it whole so nothing is lost and it can be sent back as it came.
-    return _block(
-        state, "other", None, {"type": "non_standard", "value": dict(part)}, False
-    )
+        if state.block_kind != "text":
+            state.block_kind = "str"
+            return piece
+        # Unsigned text after a signed text part continues its block (same
+        # index), so a streamed answer whose first piece carries the
+        # signature aggregates into the same block as invoke.
+        piece = {"type": "text", "text": piece}
+    if piece is None:
+        return None
+    return _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
+
+
+def _with_extras(
+    part: Part, extra: dict[str, Any], state: StreamState, calls: list[Call]
+) -> str | dict[str, Any] | None:
+    """A known kind carrying fields of a newer service version: keep them in
+    the block's extras. Such a block is never merged with its neighbour, whose
+    extras could clash. (On a functionCall part they are not kept: tool calls
+    have no place for them.)
+    """
+    known: Part = {k: v for k, v in part.items() if k not in extra}  # type: ignore[assignment]
+    piece = _convert_part(known, state, calls, mergeable=False)
+    if isinstance(piece, str):
+        body = {"type": "text", "text": piece, "extras": extra}
+        return _block(state, "text", None, body, merge=False)
+    if isinstance(piece, dict) and piece["type"] == "non_standard":
+        piece["value"] = dict(part)
+    elif isinstance(piece, dict):
+        piece["extras"] = {**piece.get("extras", {}), **extra}
+    return piece
+
+
+class _Content:
+    """Content pieces joined as ``merge_content`` would, in linear time.
+
+    ``merge_content(content, piece)`` copies the whole list on every call, so
+    joining N parts that way costs O(N^2). Here runs of text are joined once
+    at the end, and a block only ever merges with the last one (the parser
+    reuses a block index only for the block just before it).
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[list[str] | dict[str, Any]] = []
+
+    def add(self, piece: str | dict[str, Any]) -> None:
+        items = self.items
+        last = items[-1] if items else None
+        if isinstance(piece, str):
+            if isinstance(last, list):
+                last.append(piece)
+            else:
+                items.append([piece])
+        elif isinstance(last, dict) and last.get("index") == piece["index"]:
+            items[-1:] = merge_content([last], [piece])  # type: ignore[assignment]
+        else:
+            items.append(piece)
+
+    def value(self) -> str | list[Any]:
+        items = self.items
+        if not items:
+            return ""
+        if len(items) == 1 and isinstance(items[0], list):
+            return "".join(items[0])
+        return ["".join(i) if isinstance(i, list) else i for i in items]
 
 
 def _candidate_content(
-    candidate: dict[str, Any], state: StreamState
-) -> tuple[str | list[Any], list[tuple[str, str, Any]], dict[str, str]]:
-    content: str | list[Any] = ""
-    calls: list[tuple[str, str, Any]] = []
-    signatures: dict[str, str] = {}
+    candidate: Candidate, state: StreamState
+) -> tuple[str | list[Any], list[Call], dict[str, str]]:
+    pieces: list[str | dict[str, Any]] = []
+    calls: list[Call] = []
     body = candidate.get("content")
     parts = body.get("parts") if isinstance(body, dict) else None
     for part in parts if isinstance(parts, list) else ():
-        if not isinstance(part, dict):
-            continue
-        piece = _convert_part(part, state, calls, signatures)
-        if piece is None:
-            continue
-        if content == "" and isinstance(piece, dict):
-            content = [piece]
-        else:
-            content = merge_content(
-                content, piece if isinstance(piece, str) else [piece]
-            )
-    return content, calls, signatures
+        if isinstance(part, dict):
+            piece = _convert_part(part, state, calls)
+            if piece is not None:
+                pieces.append(piece)
+    signatures = {call.id: call.signature for call in calls if call.signature}
+    if len(pieces) == 1:  # most stream events: nothing to join
+        only = pieces[0]
+        return (only if isinstance(only, str) else [only]), calls, signatures
+    content = _Content()
+    for piece in pieces:
+        content.add(piece)
+    return content.value(), calls, signatures
 
 
 def _record_metadata(
-    event: dict[str, Any], candidate: dict[str, Any] | None, state: StreamState
+    event: GenerateContentResponse, candidate: Candidate | None, state: StreamState
 ) -> None:
     meta = state.metadata
     if isinstance(event.get("usageMetadata"), dict):
@@ -325,13 +313,14 @@ def _record_metadata(
             state.finished = True
     if candidate is None:
         return
+    fields = cast("dict[str, Any]", candidate)  # also keys of newer versions
     for wire, key in _CANDIDATE_META.items():
-        if wire in candidate:
-            value = candidate[wire]
+        if wire in fields:
+            value = fields[wire]
             meta[key] = (
                 value if isinstance(value, str | int | float) else snake_keys(value)
             )
-    for wire, value in candidate.items():
+    for wire, value in fields.items():
         # Candidate fields of a newer service version: kept under their
         # snake_case name rather than lost (never overriding a known key).
         if wire not in _CANDIDATE_META and wire not in ("content", "index"):
@@ -340,7 +329,7 @@ def _record_metadata(
         state.finished = True
 
 
-def _pick_candidate(event: dict[str, Any], index: int = 0) -> dict[str, Any] | None:
+def _pick_candidate(event: GenerateContentResponse, index: int = 0) -> Candidate | None:
     candidates = event.get("candidates")
     if not isinstance(candidates, list):
         return None
@@ -362,13 +351,14 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     """
     if not isinstance(event, dict):
         raise GeminiStreamError(f"Stream event is not a JSON object: {event!r:.200}")
-    candidate = _pick_candidate(event)
-    _record_metadata(event, candidate, state)
+    answer = cast(GenerateContentResponse, event)
+    candidate = _pick_candidate(answer)
+    _record_metadata(answer, candidate, state)
     content, calls, signatures = (
         _candidate_content(candidate, state) if candidate else ("", [], {})
     )
     chunks: list[ToolCallChunk] = []
-    for call_id, name, args in calls:
+    for call_id, name, args, _ in calls:
         chunks.append(
             tool_call_chunk(
                 name=name, args=json.dumps(args), id=call_id, index=state.tool_index
@@ -397,7 +387,7 @@ def final_chunk(state: StreamState) -> AIMessageChunk:
 
 
 def _message(
-    response: dict[str, Any], candidate: dict[str, Any] | None, model: str
+    response: GenerateContentResponse, candidate: Candidate | None, model: str
 ) -> AIMessage:
     state = StreamState(model=model)
     _record_metadata(response, candidate, state)
@@ -406,7 +396,7 @@ def _message(
     )
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    for call_id, name, args in calls:
+    for call_id, name, args, _ in calls:
         if isinstance(args, dict):
             tool_calls.append(tool_call(name=name, args=args, id=call_id))
         else:
@@ -441,18 +431,14 @@ def response_to_result(response: Any, model: str) -> ChatResult:
     """
     if not isinstance(response, dict):
         raise GeminiStreamError(f"Response is not a JSON object: {response!r:.200}")
-    raw = response.get("candidates")
-    candidates = (
+    answer = cast(GenerateContentResponse, response)
+    raw = answer.get("candidates")
+    candidates: list[Candidate | None] = (
         [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
     )
     generations = []
-    for candidate in candidates or [None]:  # type: ignore[list-item]
-        message = _message(response, candidate, model)
+    for candidate in candidates or [None]:
+        message = _message(answer, candidate, model)
         info = {"finish_reason": message.response_metadata.get("finish_reason")}
         generations.append(ChatGeneration(message=message, generation_info=info))
     return ChatResult(generations=generations, llm_output={"model_name": model})
-
-
-def chunk_to_generation(chunk: AIMessageChunk) -> ChatGenerationChunk:
-    """Wrap a message chunk for ``_stream``."""
-    return ChatGenerationChunk(message=chunk)

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_cometgemini._parts import PART_KINDS
+from langchain_cometgemini._wire import GenerateContentRequest
 from langchain_cometgemini.testing._replies import (
     _SIGNATURE,
     MODEL,
@@ -17,19 +19,9 @@ from langchain_cometgemini.testing._replies import (
     _tokens,
 )
 
-_TOP_LEVEL_KEYS = frozenset(
-    {
-        "model",
-        "contents",
-        "systemInstruction",
-        "tools",
-        "toolConfig",
-        "safetySettings",
-        "generationConfig",
-        "cachedContent",
-        "labels",
-    }
-)
+_TOP_LEVEL_KEYS = GenerateContentRequest.__optional_keys__
+# Part kinds whose payload names a function that must be declared in tools.
+_NAMED_KINDS = tuple(kind.key for kind in PART_KINDS if kind.declared_name)
 
 
 @dataclass
@@ -318,7 +310,7 @@ def validate(request: RecordedRequest) -> Reply | None:
                 "contents.parts must not be empty.\n"
             )
         for j, part in enumerate(turn["parts"]):
-            for key in ("functionCall", "functionResponse"):
+            for key in _NAMED_KINDS:
                 name = (part.get(key) or {}).get("name")
                 if key in part and declared and name not in declared:
                     return _invalid(

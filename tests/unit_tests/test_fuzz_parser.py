@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_cometgemini import CometGeminiError
+from langchain_cometgemini._parts import PARSED_KINDS
 from langchain_cometgemini._response import (
     StreamState,
     final_chunk,
@@ -49,13 +50,8 @@ PROFILE = settings.get_profile(
 
 # Every event of every recording: 112 unary answers and the stream events.
 REAL: list[dict[str, Any]] = [e for n in names() for e in events(load(n))]
-PART_KINDS = (
-    "text",
-    "inlineData",
-    "functionCall",
-    "executableCode",
-    "codeExecutionResult",
-)
+# The data keys the parser converts (the rest are kept whole): from the table.
+PART_KINDS = tuple(kind.key for kind in PARSED_KINDS)
 
 # -- strategies ------
 

@@ -1,0 +1,187 @@
+"""Pure conversion of media references into Gemini's ``inlineData`` / ``fileData``.
+
+A media content block names its bytes by base64, data URI, http(s) URL, file
+id or ``gs://`` / Files API URI. Nothing here does I/O: media behind http(s)
+URLs is downloaded by the client beforehand (:func:`media_urls` lists what is
+needed) and passed in as ``media``.
+
+Part references: https://ai.google.dev/api/caching#Blob and
+https://ai.google.dev/api/caching#FileData
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from langchain_cometgemini._wire import FileData, Part
+
+__all__ = [
+    "MEDIA_TYPES",
+    "Media",
+    "block_url",
+    "genai_media_part",
+    "media_part",
+    "media_urls",
+    "url_part",
+]
+
+Media = Mapping[str, tuple[bytes, str | None]]
+"""Downloaded media: URL -> (bytes, the Content-Type the server gave)."""
+
+MEDIA_TYPES = ("image", "audio", "video", "file", "text-plain")
+"""LangChain's standard data blocks (v1, and v0.3 with ``source_type``)."""
+
+_DATA_URI = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,;]*)*?;base64,(?P<data>.*)$", re.S
+)
+_YOUTUBE = re.compile(r"^https?://(www\.|m\.)?(youtube\.com|youtu\.be)/", re.I)
+_FILES_API = re.compile(r"^https://generativelanguage\.googleapis\.com/", re.I)
+_MAGIC = (
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"%PDF", "application/pdf"),
+    (b"ID3", "audio/mpeg"),
+)
+# RIFF is a container: bytes 8-12 name its form (a WAV is not an image). Names
+# as Gemini lists them: https://ai.google.dev/gemini-api/docs/audio#supported-formats
+# and https://ai.google.dev/gemini-api/docs/video-understanding#supported-formats
+_RIFF_FORMS = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/avi"}
+
+
+def _is_remote(url: str) -> bool:
+    """An http(s) URL we must download (YouTube and Files API URIs are not)."""
+    return (
+        url.startswith(("http://", "https://"))
+        and not _YOUTUBE.match(url)
+        and not _FILES_API.match(url)
+    )
+
+
+def block_url(block: Mapping[str, Any]) -> str | None:
+    btype = block.get("type")
+    if btype == "image_url":
+        ref = block.get("image_url")
+        url = ref.get("url") if isinstance(ref, dict) else ref
+        return url if isinstance(url, str) else None
+    if btype in MEDIA_TYPES and (
+        block.get("source_type", "url") == "url" and isinstance(block.get("url"), str)
+    ):
+        return str(block["url"])
+    return None
+
+
+def media_urls(messages: Sequence[BaseMessage]) -> list[str]:
+    """The http(s) media URLs in ``messages`` that must be downloaded first."""
+    urls: dict[str, None] = {}  # ordered, and a lookup per URL stays O(1)
+    for message in messages:
+        if isinstance(message.content, list):
+            for block in message.content:
+                if isinstance(block, dict):
+                    url = block_url(block)
+                    if url and _is_remote(url):
+                        urls[url] = None
+    return list(urls)
+
+
+def _guess_mime(data: bytes | None, name: str | None, fallback: str) -> str:
+    if name:
+        guessed = mimetypes.guess_type(name)[0]
+        if guessed:
+            return guessed
+    if data is None:
+        return fallback
+    if data.startswith(b"RIFF"):
+        return _RIFF_FORMS.get(data[8:12], fallback)
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    return fallback
+
+
+def _inline(data_b64: str, mime: str | None, kind: str) -> Part:
+    if not mime:
+        head = base64.b64decode(data_b64[:64] + "=" * (-len(data_b64[:64]) % 4))
+        mime = _guess_mime(head, None, _default_mime(kind))
+    return {"inlineData": {"mimeType": mime, "data": data_b64}}
+
+
+def _default_mime(kind: str) -> str:
+    return {"image": "image/png", "text-plain": "text/plain"}.get(
+        kind, "application/octet-stream"
+    )
+
+
+def url_part(url: str, mime: str | None, kind: str, media: Media) -> Part:
+    match = _DATA_URI.match(url)
+    if match:
+        return _inline(match.group("data"), mime or match.group("mime"), kind)
+    if _is_remote(url):
+        if url not in media:
+            raise ValueError(f"Media at {url} was not downloaded before conversion.")
+        data, served = media[url]
+        mime = mime or _guess_mime(data, url, served or _default_mime(kind))
+        return {
+            "inlineData": {"mimeType": mime, "data": base64.b64encode(data).decode()}
+        }
+    if "://" in url:  # gs://, Files API or YouTube URIs go by reference
+        file_data: FileData = {"fileUri": url}
+        if mime or not _YOUTUBE.match(url):
+            file_data["mimeType"] = mime or _guess_mime(None, url, _default_mime(kind))
+        return {"fileData": file_data}
+    raise ValueError(
+        f"Unsupported media URL {url[:80]!r}: give an http(s) URL, a data URI, "
+        "a gs:// or Files API URI, or base64 data."
+    )
+
+
+def media_part(block: Mapping[str, Any], media: Media) -> Part:
+    """A v1 (or v0.3 ``source_type``) data block -> ``inlineData``/``fileData``."""
+    kind = str(block["type"])
+    mime = block.get("mime_type")
+    source = block.get("source_type")
+    if source == "base64" or (source is None and block.get("base64") is not None):
+        data = block.get("base64") if source is None else block.get("data")
+        return _inline(str(data), mime, kind)
+    if source == "text" or (
+        kind == "text-plain" and isinstance(block.get("text"), str)
+    ):
+        raw = str(block.get("text", ""))
+        return _inline(
+            base64.b64encode(raw.encode()).decode(), mime or "text/plain", kind
+        )
+    if source == "id" or block.get("file_id") is not None:
+        file_id = str(block.get("file_id") or block.get("id"))
+        return {
+            "fileData": {
+                "fileUri": file_id,
+                "mimeType": mime or _guess_mime(None, file_id, _default_mime(kind)),
+            }
+        }
+    if isinstance(block.get("url"), str):
+        return url_part(str(block["url"]), mime, kind, media)
+    raise ValueError(
+        f"The {kind!r} content block has no base64 data, url or file_id: "
+        f"{sorted(block)}"
+    )
+
+
+def genai_media_part(block: Mapping[str, Any]) -> Part:
+    """langchain-google-genai's own ``media`` block (``file_uri`` or ``data``)."""
+    if block.get("file_uri"):
+        return {
+            "fileData": {
+                "fileUri": block["file_uri"],
+                "mimeType": block.get("mime_type"),  # type: ignore[typeddict-item]
+            }
+        }
+    data = block.get("data")
+    if isinstance(data, bytes):
+        data = base64.b64encode(data).decode()
+    return _inline(str(data), block.get("mime_type"), "file")

@@ -1,0 +1,356 @@
+"""The part-kind table: each Gemini part kind, both ways, in one entry.
+
+A Gemini ``Part`` holds exactly one data field (``text``, ``inlineData``,
+``functionCall`` ...) beside optional modifiers (``thought``,
+``thoughtSignature``). Each :class:`PartKind` says, for one kind:
+
+- which wire key holds it and what that value must be (``key``, ``payload``,
+  ``when``): how the parser recognises it;
+- how a wire part becomes a LangChain content block (``to_block``; ``None``
+  keeps the part whole, as a ``non_standard`` block sent back as it came);
+- how content blocks become that part again (``from_blocks``, by block type);
+- how the parser numbers its blocks in a stream (``group``, ``merge``) and
+  whether the emulator checks the payload's function name (``declared_name``).
+
+The parser (``_response``), the request builder (``_request``) and the
+emulator's validation (``testing._requests``) all read :data:`PART_KINDS`, so
+a new part kind is one entry here plus its tests.
+
+Part reference: https://ai.google.dev/api/caching#Part
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from langchain_cometgemini._media import (
+    MEDIA_TYPES,
+    Media,
+    block_url,
+    genai_media_part,
+    media_part,
+    url_part,
+)
+from langchain_cometgemini._wire import (
+    OUTCOMES,
+    CodeExecutionResult,
+    ExecutableCode,
+    Part,
+)
+
+__all__ = [
+    "BLOCK_BUILDERS",
+    "KNOWN_PART_KEYS",
+    "PARSED_KINDS",
+    "PART_KINDS",
+    "Call",
+    "PartKind",
+    "parsed_kind",
+    "unsupported_block",
+]
+
+Block = dict[str, Any]
+
+
+class Call(NamedTuple):
+    """A ``functionCall`` part as the parser records it (tool calls are not
+    content blocks: they go to ``AIMessage.tool_calls``).
+    """
+
+    id: str
+    name: str
+    args: Any
+    signature: str | None
+
+
+Piece = str | Block | Call | None
+"""What a part becomes: plain text, a content block, a tool call, or nothing."""
+
+
+ToBlock = Callable[[Part, str | None], Piece]
+"""(wire part, its thought signature or None) -> what it becomes."""
+FromBlock = Callable[[Mapping[str, Any], Media], Part | None]
+"""(content block, downloaded media) -> wire part, or None for nothing to send."""
+
+
+@dataclass(frozen=True)
+class PartKind:
+    """One Gemini part kind, both ways (see the module docstring)."""
+
+    name: str
+    key: str
+    """The wire key of the ``data`` field that identifies the kind."""
+    payload: type = dict
+    """What the key's value must be for the parser to convert it."""
+    flag: str | None = None
+    """A modifier key that must be true too (a thought is text with
+    ``thought: true``)."""
+    when: Callable[[Part], bool] | None = None
+    """A further condition on the part (an image is inline data of an image
+    type)."""
+    to_block: ToBlock | None = None
+    """Wire part -> content; ``None``: kept whole, as a non_standard block."""
+    from_blocks: Mapping[str, FromBlock] = field(default_factory=dict)
+    """Content-block type -> wire part."""
+    group: str = "other"
+    """Stream block-index group: neighbours of one group may share an index."""
+    merge: bool = False
+    """Whether neighbouring parts of this kind aggregate into one block."""
+    declared_name: bool = False
+    """The payload's ``name`` must be a function declared in ``tools``."""
+
+    def matches(self, part: Part) -> bool:
+        """Whether the parser converts ``part`` as this kind."""
+        return (
+            isinstance(part.get(self.key), self.payload)
+            and (self.flag is None or bool(part.get(self.flag)))
+            and (self.when is None or self.when(part))
+        )
+
+
+# -- wire part -> content -------------------------------------------------------
+
+
+def _signed(block: Block, signature: str | None) -> Block:
+    if signature:
+        block["extras"] = {"signature": signature}
+    return block
+
+
+def _text(part: Part, signature: str | None) -> Piece:
+    # Unsigned text is plain string content; a signed part opens a text block
+    # that the unsigned text after it continues (see _response).
+    if signature is None:
+        return part["text"]
+    return _signed({"type": "text", "text": part["text"]}, signature)
+
+
+def _thought(part: Part, signature: str | None) -> Piece:
+    block: Block = {"type": "thinking", "thinking": part["text"]}
+    if signature:
+        block["signature"] = signature
+    return block
+
+
+def _is_image(part: Part) -> bool:
+    mime = part["inlineData"].get("mimeType", "application/octet-stream")
+    return str(mime).startswith("image/")
+
+
+def _image(part: Part, signature: str | None) -> Piece:
+    data = part["inlineData"]
+    mime = str(data.get("mimeType", "application/octet-stream"))
+    url = f"data:{mime};base64,{data.get('data', '')}"
+    return _signed({"type": "image_url", "image_url": {"url": url}}, signature)
+
+
+def _function_call(part: Part, signature: str | None) -> Piece:
+    call = part["functionCall"]
+    call_id = str(call.get("id") or uuid.uuid4())
+    return Call(call_id, str(call.get("name", "")), call.get("args", {}), signature)
+
+
+def _executable_code(part: Part, signature: str | None) -> Piece:
+    code = part["executableCode"]
+    block = {
+        "type": "executable_code",
+        "executable_code": code.get("code", ""),
+        "language": code.get("language", "PYTHON"),
+        "id": str(code.get("id") or uuid.uuid4()),
+    }
+    return _signed(block, signature)
+
+
+def _code_execution_result(part: Part, signature: str | None) -> Piece:
+    result = part["codeExecutionResult"]
+    block = {
+        "type": "code_execution_result",
+        "code_execution_result": result.get("output", ""),
+        "outcome": OUTCOMES.get(str(result.get("outcome", "OUTCOME_OK")), 0),
+        "tool_call_id": str(result.get("id", "")),
+    }
+    return _signed(block, signature)
+
+
+# -- content block -> wire part ---------------------------------------------------
+
+
+def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
+    """Put the block's thought signature (top level or in extras) on the part."""
+    extras = block.get("extras")
+    signature = block.get("signature") or (
+        extras.get("signature") if isinstance(extras, dict) else None
+    )
+    if signature:
+        part["thoughtSignature"] = signature
+    return part
+
+
+def _text_part(block: Mapping[str, Any], media: Media) -> Part:
+    return with_signature({"text": str(block.get("text", ""))}, block)
+
+
+def _thought_part(block: Mapping[str, Any], media: Media) -> Part:
+    text = block.get("thinking", block.get("reasoning", ""))
+    return with_signature({"text": str(text), "thought": True}, block)
+
+
+def _image_url_part(block: Mapping[str, Any], media: Media) -> Part:
+    url = block_url(block)
+    if not url:
+        raise ValueError("The 'image_url' content block has no url.")
+    return with_signature(url_part(url, None, "image", media), block)
+
+
+def _genai_media_part(block: Mapping[str, Any], media: Media) -> Part:
+    return genai_media_part(block)
+
+
+def _code_part(block: Mapping[str, Any], media: Media) -> Part:
+    code: ExecutableCode = {
+        "language": block.get("language", "PYTHON"),
+        "code": block.get("executable_code", ""),
+    }
+    return with_signature({"executableCode": code}, block)
+
+
+_OUTCOME_NAMES: dict[Any, Any] = {number: name for name, number in OUTCOMES.items()}
+
+
+def _result_part(block: Mapping[str, Any], media: Media) -> Part:
+    outcome = block.get("outcome", 1)
+    result: CodeExecutionResult = {
+        "outcome": _OUTCOME_NAMES.get(outcome, outcome)
+        if isinstance(outcome, int)
+        else str(outcome),
+        "output": block.get("code_execution_result", ""),
+    }
+    return with_signature({"codeExecutionResult": result}, block)
+
+
+def _from_tool_calls(block: Mapping[str, Any], media: Media) -> None:
+    return None  # sent from AIMessage.tool_calls, which is authoritative
+
+
+def _as_sent(block: Mapping[str, Any], media: Media) -> Part:
+    value = block.get("value")
+    if not isinstance(value, dict):
+        raise unsupported_block(block.get("type"))
+    return dict(value)  # type: ignore[return-value]
+
+
+# -- the table ------------------------------------------------------------------
+
+_MEDIA: dict[str, FromBlock] = {
+    "image_url": _image_url_part,
+    **dict.fromkeys(MEDIA_TYPES, media_part),
+    "media": _genai_media_part,  # langchain-google-genai's own block
+}
+
+PART_KINDS: tuple[PartKind, ...] = (
+    # Order is the parser's precedence when a part carries more than one key.
+    PartKind(
+        "functionCall",
+        "functionCall",
+        to_block=_function_call,
+        from_blocks=dict.fromkeys(
+            ("tool_call", "tool_call_chunk", "function_call"), _from_tool_calls
+        ),
+        declared_name=True,
+    ),
+    PartKind(
+        "thought",
+        "text",
+        str,
+        flag="thought",
+        to_block=_thought,
+        from_blocks={"thinking": _thought_part, "reasoning": _thought_part},
+        group="thinking",
+        merge=True,
+    ),
+    PartKind(
+        "text",
+        "text",
+        str,
+        to_block=_text,
+        from_blocks={"text": _text_part},
+        group="text",
+        merge=True,
+    ),
+    # Media blocks become inlineData, or fileData when they refer by URI.
+    # Inline data other than images is kept whole (to_block declines it).
+    PartKind(
+        "inlineData",
+        "inlineData",
+        when=_is_image,
+        to_block=_image,
+        from_blocks=_MEDIA,
+        group="image",
+    ),
+    PartKind(
+        "executableCode",
+        "executableCode",
+        to_block=_executable_code,
+        from_blocks={"executable_code": _code_part},
+        group="code",
+    ),
+    PartKind(
+        "codeExecutionResult",
+        "codeExecutionResult",
+        to_block=_code_execution_result,
+        from_blocks={"code_execution_result": _result_part},
+        group="result",
+    ),
+    # Kept whole by the parser; built from media blocks (above) and from
+    # ToolMessages (``_request``).
+    PartKind("fileData", "fileData"),
+    PartKind("functionResponse", "functionResponse", declared_name=True),
+    # Kinds a newer service may add: kept whole, sent back as they came.
+    PartKind("unknown", "", from_blocks={"non_standard": _as_sent}),
+)
+
+PARSED_KINDS = tuple(kind for kind in PART_KINDS if kind.to_block is not None)
+"""The kinds the parser converts, in precedence order."""
+
+KNOWN_PART_KEYS = frozenset(
+    {kind.key for kind in PARSED_KINDS} | {"thought", "thoughtSignature"}
+)
+"""Part keys the parser understands; any other key beside them is kept in the
+block's ``extras`` (or, for a part of no parsed kind, the part is kept whole)."""
+
+BLOCK_BUILDERS: dict[str, FromBlock] = {
+    block_type: build
+    for kind in PART_KINDS
+    for block_type, build in kind.from_blocks.items()
+}
+"""Content-block type -> the function that makes its wire part."""
+
+_SUPPORTED = ", ".join(
+    t for t, build in BLOCK_BUILDERS.items() if build is not _from_tool_calls
+)
+
+
+Matcher = tuple[str, type, str | None, Callable[[Part], bool] | None, PartKind]
+MATCHERS: tuple[Matcher, ...] = tuple(
+    (kind.key, kind.payload, kind.flag, kind.when, kind) for kind in PARSED_KINDS
+)
+"""``PartKind.matches`` unrolled for the parser, which asks it of every part."""
+
+
+def parsed_kind(part: Part) -> PartKind | None:
+    """The kind the parser converts ``part`` as, or ``None`` (kept whole)."""
+    for kind in PARSED_KINDS:
+        if kind.matches(part):
+            return kind
+    return None
+
+
+def unsupported_block(block_type: Any) -> ValueError:
+    """The error for a content block no part kind builds."""
+    return ValueError(
+        f"Unsupported content block type {block_type!r} for Gemini. "
+        f"Supported: {_SUPPORTED}."
+    )

@@ -1,0 +1,216 @@
+"""Gemini's REST shapes as the API spells them, and the constants both ways share.
+
+The TypedDicts describe what goes on the wire (camelCase, as the REST
+reference writes it) so mypy checks every key the pure modules read or write.
+They describe, they do not validate: an answer is untrusted JSON, and the
+parser still checks each value's type before using it.
+
+Everything here is read by ``_request`` (messages -> request), ``_response``
+(answer -> messages), ``_parts`` (the part-kind table) and the emulator;
+this module imports nothing of the package, so the pipeline runs one way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+__all__ = [
+    "OUTCOMES",
+    "PROVIDER",
+    "SIGNATURES_KEY",
+    "Blob",
+    "Candidate",
+    "CodeExecutionResult",
+    "Content",
+    "ExecutableCode",
+    "FileData",
+    "FunctionCall",
+    "FunctionResponse",
+    "GenerateContentRequest",
+    "GenerateContentResponse",
+    "Part",
+    "PromptFeedback",
+    "UsageMetadata",
+]
+
+PROVIDER = "google_genai"
+"""``response_metadata["model_provider"]``: langchain-google-genai's name, so
+langchain-core's registered translator gives standard ``content_blocks``."""
+
+SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
+"""``additional_kwargs`` key mapping tool-call id -> thought signature (as
+``langchain-google-genai`` names it, so histories move between the two)."""
+
+OUTCOMES = {
+    "OUTCOME_UNSPECIFIED": 0,
+    "OUTCOME_OK": 1,
+    "OUTCOME_FAILED": 2,
+    "OUTCOME_DEADLINE_EXCEEDED": 3,
+}
+"""Outcome enum of ``CodeExecutionResult``, kept as the proto numbers genai
+uses in its blocks. See https://ai.google.dev/api/caching#Outcome"""
+
+
+# -- parts ---------------------------------------------------------------------
+
+
+class Blob(TypedDict, total=False):
+    """Raw media bytes, base64 in JSON. See https://ai.google.dev/api/caching#Blob"""
+
+    mimeType: str
+    data: str
+
+
+class FileData(TypedDict, total=False):
+    """Media by URI. See https://ai.google.dev/api/caching#FileData"""
+
+    mimeType: str
+    fileUri: str
+
+
+class FunctionCall(TypedDict, total=False):
+    """A call the model asks for. See https://ai.google.dev/api/caching#FunctionCall"""
+
+    id: str
+    name: str
+    args: dict[str, Any]
+
+
+class FunctionResponse(TypedDict, total=False):
+    """A function's result sent back to the model.
+
+    See https://ai.google.dev/api/caching#FunctionResponse
+    """
+
+    id: str
+    name: str
+    response: dict[str, Any]
+
+
+class ExecutableCode(TypedDict, total=False):
+    """Code the model wrote for the code-execution tool.
+
+    See https://ai.google.dev/api/caching#ExecutableCode (``id`` is sent by
+    newer service versions to pair the code with its result).
+    """
+
+    id: str
+    language: str
+    code: str
+
+
+class CodeExecutionResult(TypedDict, total=False):
+    """What running ``ExecutableCode`` gave.
+
+    See https://ai.google.dev/api/caching#CodeExecutionResult
+    """
+
+    id: str
+    outcome: str
+    output: str
+
+
+class Part(TypedDict, total=False):
+    """One piece of a turn: exactly one data field, plus modifiers.
+
+    The data fields (``text`` ... ``codeExecutionResult``) form the ``data``
+    oneof; ``thought`` and ``thoughtSignature`` may stand beside any of them.
+    See https://ai.google.dev/api/caching#Part
+    """
+
+    text: str
+    thought: bool
+    thoughtSignature: str
+    inlineData: Blob
+    fileData: FileData
+    functionCall: FunctionCall
+    functionResponse: FunctionResponse
+    executableCode: ExecutableCode
+    codeExecutionResult: CodeExecutionResult
+
+
+class Content(TypedDict, total=False):
+    """One turn. See https://ai.google.dev/api/caching#Content"""
+
+    role: Literal["user", "model"]
+    parts: list[Part]
+
+
+# -- request ---------------------------------------------------------------------
+
+
+class GenerateContentRequest(TypedDict, total=False):
+    """The body of ``generateContent`` / ``streamGenerateContent``.
+
+    The keys are every top-level field the service accepts (the emulator
+    rejects others, as the service does). ``tools``, ``toolConfig``,
+    ``safetySettings`` and ``generationConfig`` are built by ``_tools`` and
+    ``_config`` and kept as plain objects here.
+    See https://ai.google.dev/api/generate-content#request-body
+    """
+
+    model: str
+    contents: list[Content]
+    systemInstruction: Content
+    tools: list[dict[str, Any]]
+    toolConfig: dict[str, Any]
+    safetySettings: list[dict[str, Any]]
+    generationConfig: dict[str, Any]
+    cachedContent: str
+    labels: dict[str, str]
+
+
+# -- response --------------------------------------------------------------------
+
+
+class Candidate(TypedDict, total=False):
+    """One answer. See https://ai.google.dev/api/generate-content#candidate"""
+
+    index: int
+    content: Content
+    finishReason: str
+    finishMessage: str
+    safetyRatings: list[dict[str, Any]]
+    citationMetadata: dict[str, Any]
+    groundingMetadata: dict[str, Any]
+    urlContextMetadata: dict[str, Any]
+    avgLogprobs: float
+    logprobsResult: dict[str, Any]
+    tokenCount: int
+
+
+class UsageMetadata(TypedDict, total=False):
+    """Token counts (cumulative in a stream).
+
+    See https://ai.google.dev/api/generate-content#UsageMetadata
+    """
+
+    promptTokenCount: int
+    cachedContentTokenCount: int
+    candidatesTokenCount: int
+    toolUsePromptTokenCount: int
+    thoughtsTokenCount: int
+    totalTokenCount: int
+
+
+class PromptFeedback(TypedDict, total=False):
+    """Why a prompt was blocked, if it was.
+
+    See https://ai.google.dev/api/generate-content#PromptFeedback
+    """
+
+    blockReason: str
+    safetyRatings: list[dict[str, Any]]
+
+
+class GenerateContentResponse(TypedDict, total=False):
+    """A unary answer, or one event of a stream.
+
+    See https://ai.google.dev/api/generate-content#generatecontentresponse
+    """
+
+    candidates: list[Candidate]
+    promptFeedback: PromptFeedback
+    usageMetadata: UsageMetadata
+    modelVersion: str
+    responseId: str
