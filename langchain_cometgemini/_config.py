@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from langchain_cometgemini._request import model_generation
 from langchain_cometgemini._settings import (
     HARM_CATEGORIES,
     HARM_THRESHOLDS,
     IMAGE_SIZES,
     TABLE,
-    Entry,
     SettingsTable,
     normalize_image_config,
     normalize_safety_settings,
@@ -130,14 +130,30 @@ def thinking_config(
     return config or None
 
 
-def _copied(entries: tuple[Entry, ...], options: Mapping[str, Any]) -> dict[str, Any]:
-    """``{wire key: value}`` for the entries set in ``options`` (see ``Wire.omit``)."""
-    out: dict[str, Any] = {}
-    for name, key, omit in entries:
+def _build(
+    options: Mapping[str, Any], generation: str | None, model: str, table: SettingsTable
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(top-level body keys, ``generationConfig``) for ``options``, in one pass.
+
+    Each set value is copied to its place (``Wire.omit`` values are not sent);
+    the thinking inputs are translated for ``model``; mappings to merge go last.
+    """
+    body: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    inputs: dict[str, Any] = {}
+    targets = {"request": body, "generationConfig": config, "thinkingConfig": inputs}
+    for name, key, omit, place in table.sent:
         value = options.get(name)
         if value is not None and value not in omit:
-            out[key] = value
-    return out
+            targets[place][key] = value
+    thinking = thinking_config(generation, model, **inputs) if inputs else None
+    if thinking:
+        config["thinkingConfig"] = thinking
+    for name in table.merge:
+        extra = options.get(name)
+        if extra:
+            config.update(extra)
+    return body, config
 
 
 def generation_config(
@@ -153,29 +169,19 @@ def generation_config(
     are merged last, so any field this package does not model yet can still be
     sent. See https://ai.google.dev/api/generate-content#generationconfig
     """
-    config = _copied(table.config, options)
-    thinking = thinking_config(
-        generation, model, **{key: options.get(name) for name, key in table.thinking}
-    )
-    if thinking:
-        config["thinkingConfig"] = thinking
-    for name in table.merge:
-        config.update(options.get(name) or {})
-    return config
+    return _build(options, generation, model, table)[1]
 
 
 def request_settings(
-    options: Mapping[str, Any],
-    generation: str | None,
-    model: str,
-    table: SettingsTable = TABLE,
+    options: Mapping[str, Any], table: SettingsTable = TABLE
 ) -> dict[str, Any]:
-    """The request body's keys that come from settings (all but the messages and tools).
+    """The body keys that come from settings (all but the messages and tools).
 
-    See https://ai.google.dev/api/generate-content#request-body
+    ``options["model"]`` is the model called (its generation picks the
+    thinking field). See https://ai.google.dev/api/generate-content#request-body
     """
-    body = _copied(table.request, options)
-    config = generation_config(options, generation, model, table)
+    model = options["model"]
+    body, config = _build(options, model_generation(model), model, table)
     if config:
         body["generationConfig"] = config
     return body

@@ -354,18 +354,15 @@ class RequestSettings(BaseModel):
         return self
 
 
-Entry = tuple[str, str, tuple[Any, ...]]  # field name, wire key, values not sent
-
-
 class SettingsTable:
     """What the ``Wire`` markers of a model's fields say, read once.
 
     ``names``: the per-call settings in declaration order (``call``: the same
-    as a set); ``config``, ``request``: plain copies into ``generationConfig``
-    and the body; ``thinking``: field -> ``thinking_config`` keyword;
-    ``amount``: the thinking settings a per-call value replaces together;
-    ``merge``: mappings merged into ``generationConfig`` last; ``where``: the
-    docs' "request key" of every per-call setting.
+    as a set); ``sent``: ``(field, key, omit, place)`` of each value copied into
+    the body, ``generationConfig`` or the ``thinking_config`` inputs (one pass
+    per request); ``amount``: the thinking settings a per-call value replaces
+    together; ``merge``: mappings merged into ``generationConfig`` last;
+    ``where``: the docs' "request key" of every per-call setting.
     """
 
     def __init__(self, model: type[BaseModel]) -> None:
@@ -380,17 +377,13 @@ class SettingsTable:
         self.names = tuple(wires)
         self.call = frozenset(wires)
         self.where = {name: wire.where for name, wire in wires.items()}
-
-        def entries(place: Place) -> tuple[Entry, ...]:
-            return tuple(
-                (name, w.key, w.omit) for name, w in wires.items() if w.place == place
-            )
-
-        self.config = entries("generationConfig")
-        self.request = entries("request")
-        self.thinking = tuple((name, key) for name, key, _ in entries("thinkingConfig"))
+        self.sent = tuple(
+            (name, w.key, w.omit, w.place)
+            for name, w in wires.items()
+            if w.place in ("generationConfig", "request", "thinkingConfig")
+        )
         self.amount = frozenset(name for name, w in wires.items() if w.amount)
-        self.merge = tuple(name for name, _, _ in entries("merge"))
+        self.merge = tuple(name for name, w in wires.items() if w.place == "merge")
         self._adapters: dict[str, TypeAdapter[Any]] = {}
 
     def validate(self, name: str, value: Any) -> Any:

@@ -40,7 +40,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError, GeminiStreamError
-from langchain_cometgemini._request import build_contents, media_urls, model_generation
+from langchain_cometgemini._request import build_contents, media_urls
 from langchain_cometgemini._response import (
     StreamState,
     final_chunk,
@@ -264,7 +264,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         choice = request.get("tool_config")
         if choice:
             body["toolConfig"] = choice
-        body.update(request_settings(options, model_generation(model), model, _TABLE))
+        body.update(request_settings(options, _TABLE))
         return _Call(model, body)
 
     def _media(
