@@ -94,8 +94,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             llm = ChatCometGemini(model="gemini-2.5-flash", temperature=0)
             llm.invoke("Say hi")
 
-    Every field can also be given per call (``llm.invoke(x, model=...,
-    temperature=0)``). Messages follow ``langchain-google-genai``'s format
+    Every request setting can also be given per call (``llm.invoke(x,
+    model=..., temperature=0)``). Messages follow ``langchain-google-genai``'s format
     (``response_metadata["model_provider"] == "google_genai"``), so
     ``message.content_blocks`` gives standard blocks. Full guide: docs/index.md.
 
