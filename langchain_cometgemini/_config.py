@@ -1,7 +1,11 @@
-"""Pure construction of ``generationConfig``, ``thinkingConfig`` and ``safetySettings``.
+"""Pure construction of the request's settings: ``generationConfig`` and its
+``thinkingConfig``, ``safetySettings``, ``cachedContent``.
 
-Gemini 3 models take ``thinkingConfig.thinkingLevel``; Gemini 2.5 models take
-``thinkingConfig.thinkingBudget``; the service rejects the wrong one. So the
+What goes where is read from the settings table (``_settings``); values are
+already validated and normalized there, so building only copies them. The one
+translation left is thinking: Gemini 3 models take
+``thinkingConfig.thinkingLevel``, Gemini 2.5 models take
+``thinkingConfig.thinkingBudget``, and the service rejects the wrong one. So the
 generation-neutral ``reasoning_effort`` and any explicit field are translated
 here for the model actually called.
 See https://ai.google.dev/gemini-api/docs/thinking
@@ -9,9 +13,19 @@ See https://ai.google.dev/gemini-api/docs/thinking
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from langchain_cometgemini._request import model_generation
+from langchain_cometgemini._settings import (
+    HARM_CATEGORIES,
+    HARM_THRESHOLDS,
+    IMAGE_SIZES,
+    TABLE,
+    SettingsTable,
+    normalize_image_config,
+    normalize_safety_settings,
+)
 
 __all__ = [
     "EFFORT_BUDGETS",
@@ -22,6 +36,7 @@ __all__ = [
     "generation_config",
     "normalize_image_config",
     "normalize_safety_settings",
+    "request_settings",
     "thinking_config",
 ]
 
@@ -33,96 +48,6 @@ EFFORT_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
 switch thinking off, so ``minimal`` becomes its floor of 128 there."""
 
 _PRO_MIN_BUDGET = 128
-
-HARM_CATEGORIES = frozenset(
-    {
-        "HARM_CATEGORY_HARASSMENT",
-        "HARM_CATEGORY_HATE_SPEECH",
-        "HARM_CATEGORY_SEXUALLY_EXPLICIT",
-        "HARM_CATEGORY_DANGEROUS_CONTENT",
-        "HARM_CATEGORY_CIVIC_INTEGRITY",
-    }
-)
-HARM_THRESHOLDS = frozenset(
-    {
-        "HARM_BLOCK_THRESHOLD_UNSPECIFIED",
-        "BLOCK_LOW_AND_ABOVE",
-        "BLOCK_MEDIUM_AND_ABOVE",
-        "BLOCK_ONLY_HIGH",
-        "BLOCK_NONE",
-        "OFF",
-    }
-)
-
-# Python field -> generationConfig key, for values sent as they are.
-_PLAIN = {
-    "temperature": "temperature",
-    "top_p": "topP",
-    "top_k": "topK",
-    "max_tokens": "maxOutputTokens",
-    "n": "candidateCount",
-    "seed": "seed",
-    "presence_penalty": "presencePenalty",
-    "frequency_penalty": "frequencyPenalty",
-    "response_mime_type": "responseMimeType",
-    "response_json_schema": "responseJsonSchema",
-    "response_schema": "responseSchema",
-    "response_modalities": "responseModalities",
-    "response_logprobs": "responseLogprobs",
-    "logprobs": "logprobs",
-    "media_resolution": "mediaResolution",
-}
-
-
-def _enum_name(value: Any, prefix: str) -> str:
-    text = str(getattr(value, "name", value)).upper()
-    return text if text.startswith(prefix) or prefix == "" else f"{prefix}{text}"
-
-
-def normalize_safety_settings(value: Any) -> list[dict[str, str]] | None:
-    """``{category: threshold}`` or a list of either shape -> wire list.
-
-    Short names are accepted (``"hate_speech": "block_none"``); unknown
-    categories or thresholds raise ``ValueError`` naming the bad value.
-    """
-    if value is None:
-        return None
-    items: list[tuple[Any, Any]]
-    if isinstance(value, Mapping):
-        items = list(value.items())
-    elif isinstance(value, list | tuple):
-        items = []
-        for entry in value:
-            if not isinstance(entry, Mapping) or not {"category", "threshold"} <= set(
-                entry
-            ):
-                raise ValueError(
-                    "safety_settings entries must be "
-                    f"{{'category': ..., 'threshold': ...}}, got {entry!r}"
-                )
-            items.append((entry["category"], entry["threshold"]))
-    else:
-        raise ValueError(
-            f"safety_settings must be a dict or a list, not {type(value).__name__}"
-        )
-    settings = []
-    for category, threshold in items:
-        cat = _enum_name(category, "HARM_CATEGORY_")
-        thr = _enum_name(threshold, "")
-        if thr not in HARM_THRESHOLDS and f"BLOCK_{thr}" in HARM_THRESHOLDS:
-            thr = f"BLOCK_{thr}"
-        if cat not in HARM_CATEGORIES:
-            raise ValueError(
-                f"safety_settings: unknown harm category {category!r}; "
-                f"known: {sorted(HARM_CATEGORIES)}"
-            )
-        if thr not in HARM_THRESHOLDS:
-            raise ValueError(
-                f"safety_settings: unknown threshold {threshold!r} for {cat}; "
-                f"known: {sorted(HARM_THRESHOLDS)}"
-            )
-        settings.append({"category": cat, "threshold": thr})
-    return settings
 
 
 def _level_to_budget(level: str, model: str) -> int:
@@ -205,98 +130,58 @@ def thinking_config(
     return config or None
 
 
-IMAGE_SIZES = ("1K", "2K", "4K")
-_ASPECT_RATIO = re.compile(r"^[1-9][0-9]*:[1-9][0-9]*$")
-_IMAGE_KEYS = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
+def _build(
+    options: Mapping[str, Any], generation: str | None, model: str, table: SettingsTable
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(top-level body keys, ``generationConfig``) for ``options``, in one pass.
 
-
-def normalize_image_config(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Check ``image_config`` and return it with wire (camelCase) keys.
-
-    ``image_size`` must be ``"1K"``, ``"2K"`` or ``"4K"`` (case-insensitive) and
-    ``aspect_ratio`` look like ``"16:9"``; a bad value raises ``ValueError``
-    naming the field, before anything is sent. Other keys are camelCased and
-    passed through for fields this package does not model yet.
+    Each set value is copied to its place (``Wire.omit`` values are not sent);
+    the thinking inputs are translated for ``model``; mappings to merge go last.
     """
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ValueError(
-            f"image_config must be a dict such as {{'aspect_ratio': '16:9', "
-            f"'image_size': '2K'}}, not {type(value).__name__}"
-        )
+    body: dict[str, Any] = {}
     config: dict[str, Any] = {}
-    for key, raw in value.items():
-        if raw is None:
-            continue
-        wire = _IMAGE_KEYS.get(key) or _camel(str(key))
-        if wire == "imageSize":
-            size = str(raw).upper()
-            if size not in IMAGE_SIZES:
-                raise ValueError(
-                    f"image_config.image_size must be one of {list(IMAGE_SIZES)}, "
-                    f"got {raw!r}"
-                )
-            raw = size
-        elif wire == "aspectRatio":
-            if not isinstance(raw, str) or not _ASPECT_RATIO.match(raw.strip()):
-                raise ValueError(
-                    "image_config.aspect_ratio must be 'W:H' with whole numbers "
-                    f"(e.g. '16:9', '1:1'), got {raw!r}"
-                )
-            raw = raw.strip()
-        config[wire] = raw
-    return config
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
-_MEDIA_RESOLUTIONS = {"unspecified", "low", "medium", "high"}
-
-
-def _media_resolution(value: Any) -> str:
-    """``"low"`` -> ``"MEDIA_RESOLUTION_LOW"``; full enum names pass unchanged."""
-    text = str(getattr(value, "name", value))
-    if text.lower() in _MEDIA_RESOLUTIONS:
-        return f"MEDIA_RESOLUTION_{text.upper()}"
-    return text
+    inputs: dict[str, Any] = {}
+    targets = {"request": body, "generationConfig": config, "thinkingConfig": inputs}
+    for name, key, omit, place in table.sent:
+        value = options.get(name)
+        if value is not None and value not in omit:
+            targets[place][key] = value
+    thinking = thinking_config(generation, model, **inputs) if inputs else None
+    if thinking:
+        config["thinkingConfig"] = thinking
+    for name in table.merge:
+        extra = options.get(name)
+        if extra:
+            config.update(extra)
+    return body, config
 
 
 def generation_config(
-    options: Mapping[str, Any], generation: str | None, model: str
+    options: Mapping[str, Any],
+    generation: str | None,
+    model: str,
+    table: SettingsTable = TABLE,
 ) -> dict[str, Any]:
-    """Settings (python names) -> ``generationConfig`` (wire names).
+    """Settings (python names, validated values) -> ``generationConfig``.
 
-    ``model_kwargs`` entries are merged last, so any field this package does not
-    model yet can still be sent.
+    ``generation`` is the model's generation (``_request.model_generation``).
+    Settings missing from ``options`` count as unset. ``model_kwargs`` entries
+    are merged last, so any field this package does not model yet can still be
+    sent. See https://ai.google.dev/api/generate-content#generationconfig
     """
-    config: dict[str, Any] = {}
-    for name, wire in _PLAIN.items():
-        value = options.get(name)
-        if value is not None:
-            config[wire] = value
-    if options.get("n") == 1:
-        del config["candidateCount"]  # the default; keep requests minimal
-    stop = options.get("stop")
-    if stop:
-        config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
-    image = normalize_image_config(options.get("image_config"))
-    if image:
-        config["imageConfig"] = image
-    if "mediaResolution" in config:
-        config["mediaResolution"] = _media_resolution(config["mediaResolution"])
-    thinking = thinking_config(
-        generation,
-        model,
-        budget=options.get("thinking_budget"),
-        level=options.get("thinking_level"),
-        include_thoughts=options.get("include_thoughts"),
-        effort=options.get("reasoning_effort"),
-    )
-    if thinking:
-        config["thinkingConfig"] = thinking
-    config.update(options.get("model_kwargs") or {})
-    return config
+    return _build(options, generation, model, table)[1]
+
+
+def request_settings(
+    options: Mapping[str, Any], table: SettingsTable = TABLE
+) -> dict[str, Any]:
+    """The body keys that come from settings (all but the messages and tools).
+
+    ``options["model"]`` is the model called (its generation picks the
+    thinking field). See https://ai.google.dev/api/generate-content#request-body
+    """
+    model = options["model"]
+    body, config = _build(options, model_generation(model), model, table)
+    if config:
+        body["generationConfig"] = config
+    return body

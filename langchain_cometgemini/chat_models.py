@@ -39,30 +39,20 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils import secret_from_env
-from pydantic import (
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_cometgemini._client import GeminiHTTP
-from langchain_cometgemini._config import (
-    generation_config,
-    normalize_image_config,
-    normalize_safety_settings,
-)
+from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError, GeminiStreamError
 from langchain_cometgemini._profiles import profile_for
-from langchain_cometgemini._request import build_contents, media_urls, model_generation
+from langchain_cometgemini._request import build_contents, media_urls
 from langchain_cometgemini._response import (
     StreamState,
     final_chunk,
     parse_event,
     response_to_result,
 )
+from langchain_cometgemini._settings import RequestSettings, SettingsTable
 from langchain_cometgemini._tools import (
     _is_pydantic_class,
     convert_tools,
@@ -81,38 +71,7 @@ __all__ = ["ChatCometGemini"]
 
 DEFAULT_BASE_URL = "https://api.cometapi.com"
 
-# Settings that may be overridden per call: ``invoke(x, temperature=0)``.
-_CALL_FIELDS = frozenset(
-    {
-        "model",
-        "temperature",
-        "top_p",
-        "top_k",
-        "max_tokens",
-        "stop",
-        "n",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "response_mime_type",
-        "response_json_schema",
-        "response_schema",
-        "response_modalities",
-        "image_config",
-        "thinking_budget",
-        "thinking_level",
-        "include_thoughts",
-        "reasoning_effort",
-        "response_logprobs",
-        "logprobs",
-        "media_resolution",
-        "safety_settings",
-        "cached_content",
-        "model_kwargs",
-    }
-)
 _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
-_THINKING_FIELDS = frozenset({"thinking_budget", "thinking_level", "reasoning_effort"})
 
 
 class _Call(NamedTuple):
@@ -129,7 +88,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class ChatCometGemini(BaseChatModel):
+class ChatCometGemini(BaseChatModel, RequestSettings):
     """Gemini chat models served by CometAPI, in Gemini's native REST format.
 
     Setup: ``pip install langchain-cometgemini`` and set ``COMETAPI_KEY``.
@@ -142,8 +101,8 @@ class ChatCometGemini(BaseChatModel):
             llm = ChatCometGemini(model="gemini-2.5-flash", temperature=0)
             llm.invoke("Say hi")
 
-    Every field can also be given per call (``llm.invoke(x, model=...,
-    temperature=0)``). Messages follow ``langchain-google-genai``'s format
+    Every request setting can also be given per call (``llm.invoke(x,
+    model=..., temperature=0)``). Messages follow ``langchain-google-genai``'s format
     (``response_metadata["model_provider"] == "google_genai"``), so
     ``message.content_blocks`` gives standard blocks. Full guide: docs/index.md.
 
@@ -151,8 +110,9 @@ class ChatCometGemini(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    model: str = Field(default="gemini-2.5-flash", alias="model_name")
-    """Gemini model id, e.g. ``gemini-2.5-flash`` or ``gemini-3-flash-preview``."""
+    # The request settings (model, temperature, ..., model_kwargs) are inherited
+    # from RequestSettings: the settings table in _settings.py. The connection
+    # settings below are fixed per instance.
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("COMETAPI_KEY", default=None),
         alias="cometapi_api_key",
@@ -166,37 +126,6 @@ class ChatCometGemini(BaseChatModel):
     """Seconds per HTTP request (``None``: 120 s, 10 s to connect)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt; 0 means exactly one attempt."""
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
-    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
-    top_k: int | None = Field(default=None, ge=1)
-    max_tokens: int | None = Field(default=None, ge=1, alias="max_output_tokens")
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    n: int = Field(default=1, ge=1, le=8, alias="candidate_count")
-    """Number of candidates (``candidateCount``); each becomes a generation."""
-    seed: int | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
-    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
-    response_mime_type: str | None = None
-    response_json_schema: dict[str, Any] | None = None
-    response_schema: dict[str, Any] | None = None
-    """OpenAPI-subset schema (``responseSchema``); prefer ``response_json_schema``."""
-    response_modalities: list[Literal["TEXT", "IMAGE", "AUDIO"]] | None = None
-    image_config: dict[str, Any] | None = None
-    """``{"aspect_ratio": "16:9", "image_size": "2K"}`` for image models."""
-    thinking_budget: int | None = Field(default=None, ge=-1)
-    thinking_level: Literal["minimal", "low", "medium", "high"] | None = None
-    include_thoughts: bool | None = None
-    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
-    """Generation-neutral thinking setting, translated per model (docs/thinking)."""
-    response_logprobs: bool | None = None
-    logprobs: int | None = Field(default=None, ge=0, le=20)
-    media_resolution: str | None = None
-    safety_settings: list[dict[str, str]] | dict[str, str] | None = None
-    """``{category: threshold}`` or a list of ``{"category", "threshold"}``."""
-    cached_content: str | None = None
-    """Name of a cached content resource (``cachedContents/...``)."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra ``generationConfig`` fields, sent as given."""
     default_headers: dict[str, str] | None = None
     streaming: bool = False
     """Make ``invoke`` stream under the hood (callbacks see every token)."""
@@ -206,13 +135,6 @@ class ChatCometGemini(BaseChatModel):
 
     _http: GeminiHTTP | None = PrivateAttr(default=None)
     _count_tokens_missing: bool = PrivateAttr(default=False)
-
-    @field_validator("image_config")
-    @classmethod
-    def _check_image_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        # Also runs for per-call values: bad sizes fail before anything is sent.
-        normalize_image_config(value)
-        return value
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
@@ -228,15 +150,6 @@ class ChatCometGemini(BaseChatModel):
                 f"base_url {self.base_url!r} is plain http: the API key would "
                 "travel unencrypted.",
                 stacklevel=2,
-            )
-        if self.safety_settings is not None:
-            self.safety_settings = normalize_safety_settings(self.safety_settings)
-        if self.thinking_budget is not None and self.thinking_level is not None:
-            raise ValueError("thinking_budget and thinking_level: set one, not both.")
-        overlap = set(self.model_kwargs) & {"temperature", "topP", "topK"}
-        if overlap:
-            raise ValueError(
-                f"model_kwargs: {sorted(overlap)} have their own fields; use those."
             )
         return self
 
@@ -271,7 +184,7 @@ class ChatCometGemini(BaseChatModel):
         # The settings that shape an answer; unset (None) ones say nothing.
         # langchain-core reads this on every call (invocation params, tracing).
         values = self.__dict__
-        return {name: values[name] for name in _CALL_FIELDS if values[name] is not None}
+        return {name: values[name] for name in _TABLE.names if values[name] is not None}
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
@@ -342,22 +255,9 @@ class ChatCometGemini(BaseChatModel):
 
     def _options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values = self.__dict__  # field values; faster than getattr per field
-        options = {name: values[name] for name in _CALL_FIELDS}
+        options = {name: values[name] for name in _TABLE.names}
         if overrides:
-            probe = self.model_copy()
-            for name, value in overrides.items():
-                # Validate a per-call value exactly as the constructor would.
-                self.__pydantic_validator__.validate_assignment(probe, name, value)
-                options[name] = getattr(probe, name)
-            given = _THINKING_FIELDS & set(overrides)
-            for name in (_THINKING_FIELDS - given) if given else ():
-                # A per-call thinking setting replaces the instance's one
-                # instead of clashing with it (or being outranked by it).
-                options[name] = None
-            if "safety_settings" in overrides:
-                options["safety_settings"] = normalize_safety_settings(
-                    options["safety_settings"]
-                )
+            _TABLE.apply(options, overrides)
         return options
 
     def _split_kwargs(
@@ -365,7 +265,7 @@ class ChatCometGemini(BaseChatModel):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         overrides, request = {}, {}
         for key, value in kwargs.items():
-            if key in _CALL_FIELDS:
+            if key in _TABLE.call:
                 overrides[key] = value
             elif key in _REQUEST_KEYS:
                 request[key] = value
@@ -397,13 +297,7 @@ class ChatCometGemini(BaseChatModel):
         choice = request.get("tool_config")
         if choice:
             body["toolConfig"] = choice
-        if options["safety_settings"]:
-            body["safetySettings"] = options["safety_settings"]
-        config = generation_config(options, model_generation(model), model)
-        if config:
-            body["generationConfig"] = config
-        if options["cached_content"]:
-            body["cachedContent"] = options["cached_content"]
+        body.update(request_settings(options, _TABLE))
         return _Call(model, body)
 
     def _media(
@@ -651,6 +545,9 @@ class ChatCometGemini(BaseChatModel):
         """Count the tokens of ``text`` as one user message (see above)."""
         return self.get_num_tokens_from_messages([HumanMessage(content=text)])
 
+
+_TABLE = SettingsTable(ChatCometGemini)
+"""The settings table (``_settings``) with this class's errors and fields."""
 
 _MEDIA_TOKENS = 258  # Gemini's documented cost of one image up to 384 px
 # Request keys whose values the model never reads as prompt text.
