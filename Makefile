@@ -11,15 +11,20 @@ SCALE_STAMP := $(VENV)/.installed-scale
 
 .PHONY: install test test-scale unit_tests integration_tests lint format demo bench clean
 
+# A venv without the bundled (older) pip, then a current pip: creating the
+# venv this way is seconds faster, and a current pip resolves the
+# dependencies in less than half the time of Python 3.11's bundled one.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --upgrade pip \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV); }
 
+# --no-compile: Python compiles what the demo imports when it imports it.
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $@
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
 	touch $@ $(DEMO_STAMP)
 
