@@ -19,9 +19,13 @@ $(BIN)/python:
 	$(PYTHON) -m pip --python $(BIN)/python install --quiet --upgrade pip \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV); }
 
-# --no-compile: Python compiles what the demo imports when it imports it.
+# The demo needs only the runtime dependencies (read from pyproject.toml's
+# `dependencies = [...]`) and runs from this source tree: no package build,
+# no bytecode precompile (Python compiles what the demo imports).
+RUNTIME_DEPS := $(shell sed -n '/^dependencies = \[/,/^\]/s/^ *"\([^"]*\)",*$$/\1/p' pyproject.toml)
+
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile -e .
+	$(BIN)/python -m pip install --quiet --no-compile $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
 	touch $@
 
 $(STAMP): pyproject.toml | $(BIN)/python
@@ -59,7 +63,7 @@ format: $(STAMP)
 
 # Only the package and its three runtime deps: the first line shows in seconds.
 demo: $(DEMO_STAMP)
-	$(BIN)/python -m langchain_cometgemini.demo
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m langchain_cometgemini.demo
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

@@ -49,3 +49,24 @@ def test_the_emulator_command_prints_the_exports_to_paste() -> None:
         proc.wait(timeout=10)
     assert re.fullmatch(r"export COMETAPI_BASE_URL=http://127\.0\.0\.1:\d+", url)
     assert key == "export COMETAPI_KEY=test"
+
+
+def test_make_demo_installs_exactly_the_runtime_dependencies() -> None:
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    runtime = {r for r in requires("langchain-cometgemini") or [] if ";" not in r}
+    plan = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", ".venv/.installed-demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    install = next(line for line in plan.splitlines() if "pip install" in line)
+
+    def parsed(specs: set[str]) -> set[tuple[str, str]]:
+        return {(Requirement(s).name, str(Requirement(s).specifier)) for s in specs}
+
+    assert parsed(set(re.findall(r'"([^"]+)"', install))) == parsed(runtime)
