@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 SCALE_STAMP := $(VENV)/.installed-scale
 
-.PHONY: install test test-scale unit_tests integration_tests lint format demo bench clean
+.PHONY: install test test-scale unit_tests integration_tests lint format demo bench bench-bulk clean
 
 # A venv without the bundled (older) pip, then a current pip: creating the
 # venv this way is seconds faster, and a current pip resolves the
@@ -68,6 +68,10 @@ demo: $(DEMO_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run.py
+
+# Prompts per second of the bulk recipes on the emulator (docs/bulk.md).
+bench-bulk: $(SCALE_STAMP)
+	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python bench/bulk.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
