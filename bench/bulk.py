@@ -139,7 +139,8 @@ def main() -> None:
     ray.shutdown()
 
     print(f"Ray start-up (2 CPUs, local): {ray_start:.1f} s (not in the rates)")
-    print(f"{'answer latency':>15} {'one process/s':>14} {'Ray/s':>8} {'Ray extra s':>12}")
+    header = ("answer latency", "one process/s", "Ray/s", "Ray extra s")
+    print("{:>15} {:>14} {:>8} {:>12}".format(*header))
     for row in rows:
         print(
             f"{row['latency_s'] * 1000:>12.0f} ms {row['one_process_per_s']:>14.1f} "
