@@ -1,6 +1,8 @@
 """Every ```python block in README.md and docs/*.md runs against the emulator.
 
-Blocks fenced as ```python no-run are skipped (live-only or illustrative).
+Blocks fenced as ```python no-run are skipped (live-only or illustrative);
+blocks fenced as ```python ray need a Ray instance and run in
+tests/scale_tests (``make test-scale``) instead.
 Each block is its own test, run in the namespace left by the blocks before it
 on the same page (pages build on earlier examples), with COMETAPI_BASE_URL
 pointing at one emulator that uses its default responder, COMETAPI_KEY=test,
@@ -37,7 +39,8 @@ def blocks(page: Path) -> list[tuple[int, str, bool]]:
     found = []
     for match in FENCE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        found.append((line, match.group(2), "no-run" not in match.group(1)))
+        skip = {"no-run", "ray"} & set(match.group(1).split())
+        found.append((line, match.group(2), not skip))
     return found
 
 
