@@ -36,13 +36,8 @@ RESULTS = HERE / "results" / "bulk.json"
 def serve(latency: float) -> None:
     """Child mode: an emulator whose answers take ``latency`` seconds."""
     import threading
-    from http.server import ThreadingHTTPServer
 
     from langchain_cometgemini.testing import GeminiEmulator, Reply, default_reply
-
-    # socketserver's listen backlog is 5: with 32 clients connecting at once
-    # the kernel resets the rest, and the bench would time retries, not recipes.
-    ThreadingHTTPServer.request_queue_size = 256
 
     def slow(request: Any) -> Reply:
         return default_reply(request).delayed(latency)

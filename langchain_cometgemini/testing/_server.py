@@ -134,7 +134,7 @@ class GeminiEmulator:
         class Handler(_Handler):
             owner = emulator
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -196,6 +196,13 @@ class GeminiEmulator:
         with self._lock:
             self.in_flight += delta
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a test or bulk job opening
+    # dozens of connections at once would see the surplus reset by the kernel
+    # and measure retries instead of answers.
+    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
