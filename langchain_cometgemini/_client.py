@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 import urllib.request
 from collections.abc import (
@@ -19,16 +20,29 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
 
 from langchain_cometgemini._body import AsyncPieces, encode
 from langchain_cometgemini._errors import (
+    CometGeminiError,
     GeminiAPIError,
     GeminiStreamError,
     GeminiTimeoutError,
+    error_from_payload,
+)
+from langchain_cometgemini._media_guard import (
+    MAX_REDIRECTS,
+    MEDIA_TIMEOUT,
+    Collector,
+    check_addresses,
+    check_media,
+    media_error,
+    media_host,
+    mime_of,
+    next_hop,
 )
 from langchain_cometgemini._retry import (
     DELIVER,
@@ -37,6 +51,7 @@ from langchain_cometgemini._retry import (
     Flow,
     RetryPolicy,
     backoff,
+    max_wait,
 )
 from langchain_cometgemini._sse import SSEDecoder
 
@@ -47,6 +62,9 @@ logger = logging.getLogger(__name__)
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _USER_AGENT = "langchain-cometgemini"
+AuthHeader = Literal["x-goog-api-key", "bearer", "authorization"]
+"""How the key is sent: ``x-goog-api-key: KEY`` (Gemini's own header),
+``Authorization: Bearer KEY``, or ``Authorization: KEY`` (CometAPI's guide)."""
 _backoff = backoff
 
 
@@ -74,16 +92,20 @@ class GeminiHTTP:
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
         settings: tuple[Any, ...] = (),
+        auth_header: AuthHeader | None = None,
+        allow_private_media: bool = False,
     ) -> None:
         self.settings = settings  # what the owner built us from (see chat_models)
         base = base_url.rstrip("/")
         self.root = base if base.endswith("/v1beta") else f"{base}/v1beta"
         self.max_retries = max_retries
-        self.policy = RetryPolicy(max_retries, _wait)
+        self.policy = RetryPolicy(max_retries, _wait, max_wait(timeout))
+        self.allow_private_media = allow_private_media
+        self.media_timeout = MEDIA_TIMEOUT if timeout is None else timeout
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
         )
-        self._headers = _headers(api_key, default_headers)
+        self._headers = _headers(api_key, default_headers, auth_header)
         self._urls: dict[tuple[str, str], tuple[str, httpx.URL]] = {}
         # Sent straight to the transport (see _open), so given here in full.
         self._extensions = {
@@ -204,7 +226,11 @@ class GeminiHTTP:
         """The response to a POST, unread; closed on leaving."""
         client = self.sync_client()
         if self._direct is None:
-            with client.stream("POST", **send, timeout=self.timeout) as response:
+            # Never follow a redirect, whatever the client says: the key
+            # would go with the request to wherever it points.
+            with client.stream(
+                "POST", **send, timeout=self.timeout, follow_redirects=False
+            ) as response:
                 yield response
             return
         response = self._direct.handle_request(self._raw(send))
@@ -219,7 +245,9 @@ class GeminiHTTP:
         """Async twin of :meth:`_open`."""
         client = self.async_client()
         if self._adirect is None:
-            async with client.stream("POST", **send, timeout=self.timeout) as response:
+            async with client.stream(
+                "POST", **send, timeout=self.timeout, follow_redirects=False
+            ) as response:
                 yield response
             return
         response = await self._adirect.handle_async_request(self._raw(send))
@@ -339,9 +367,12 @@ class GeminiHTTP:
                         await response.aread()
                     command = flow.send(response)
                     async with contextlib.aclosing(_aevents(response, url)) as events:
-                        held = []
+                        held: list[Any] = []
                         while command is PEEK:  # see _deliver
-                            held.append(await anext(events, None))
+                            try:
+                                held.append(await anext(events, None))
+                            except CometGeminiError as exc:
+                                held.append(exc)  # the policy decides
                             command = flow.send(held[-1])
                         if command is DELIVER:
                             for event in _present(held):
@@ -353,33 +384,82 @@ class GeminiHTTP:
                 failed = exc
             command = flow.send(failed)
 
-    # -- media -----------------------------------------------------------
+    # -- media (what may be fetched: _media) ----------------------------
 
     def fetch(self, url: str) -> tuple[bytes, str | None]:
-        """Download media named by URL in a message; our key is never sent."""
-        try:
-            response = self.sync_client().get(url, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise _media_error(url, exc) from None
-        return _media_result(url, response)
+        """Download media named by URL in a message; our key is never sent.
+
+        Redirects are followed here, one hop at a time, each checked like the
+        first URL; the body is read up to the inline limit, within
+        ``media_timeout`` seconds in all.
+        """
+        client, deadline = self.sync_client(), time.monotonic() + self.media_timeout
+        for hops in range(MAX_REDIRECTS + 1):
+            host, port = media_host(url)
+            if not self.allow_private_media:
+                check_addresses(url, host, _resolve(host, port))
+            request = self._media_request(client, url, deadline)
+            try:
+                response = client.send(request, stream=True, follow_redirects=False)
+                with contextlib.closing(response):
+                    if response.is_redirect:
+                        url = next_hop(url, response.headers.get("location"), hops)
+                        continue
+                    check_media(url, response)
+                    body = Collector(url, deadline)
+                    for chunk in response.iter_bytes():
+                        body.add(chunk)
+                    return body.body(), mime_of(response)
+            except httpx.HTTPError as exc:
+                raise media_error(url, exc) from None
+        raise AssertionError("unreachable")  # next_hop stops the loop
 
     async def afetch(self, url: str) -> tuple[bytes, str | None]:
         """Async twin of :meth:`fetch`; does not block the event loop."""
-        try:
-            response = await self.async_client().get(url, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise _media_error(url, exc) from None
-        return _media_result(url, response)
+        client = self.async_client()
+        deadline = time.monotonic() + self.media_timeout
+        for hops in range(MAX_REDIRECTS + 1):
+            host, port = media_host(url)
+            if not self.allow_private_media:
+                check_addresses(url, host, await _aresolve(host, port))
+            request = self._media_request(client, url, deadline)
+            try:
+                response = await client.send(
+                    request, stream=True, follow_redirects=False
+                )
+                try:
+                    if response.is_redirect:
+                        url = next_hop(url, response.headers.get("location"), hops)
+                        continue
+                    check_media(url, response)
+                    body = Collector(url, deadline)
+                    async for chunk in response.aiter_bytes():
+                        body.add(chunk)
+                    return body.body(), mime_of(response)
+                finally:
+                    await response.aclose()
+            except httpx.HTTPError as exc:
+                raise media_error(url, exc) from None
+        raise AssertionError("unreachable")  # next_hop stops the loop
+
+    def _media_request(
+        self, client: httpx.Client | httpx.AsyncClient, url: str, deadline: float
+    ) -> httpx.Request:
+        left = max(0.001, deadline - time.monotonic())
+        return client.build_request("GET", url, timeout=httpx.Timeout(left))
 
 
 def _headers(
-    api_key: SecretStr | str | None, default_headers: Mapping[str, str] | None
+    api_key: SecretStr | str | None,
+    default_headers: Mapping[str, str] | None,
+    auth_header: AuthHeader | None = None,
 ) -> httpx.Headers:
     """Every request's headers, prepared once.
 
     httpx re-normalizes a dict of headers on every request (~50 us, a sizeable
     part of its own cost). ``api_key`` may arrive as a plain ``str`` through
-    ``model_copy(update=...)``, which does not validate.
+    ``model_copy(update=...)``, which does not validate. The key goes in the
+    header ``auth_header`` names (see :data:`AuthHeader`; None: the first).
     """
     headers = {
         "accept": "*/*",
@@ -390,7 +470,17 @@ def _headers(
     if isinstance(api_key, SecretStr):
         api_key = api_key.get_secret_value()
     if api_key is not None:
-        headers["x-goog-api-key"] = api_key
+        if auth_header is None or auth_header == "x-goog-api-key":
+            headers["x-goog-api-key"] = api_key
+        elif auth_header == "bearer":
+            headers["authorization"] = f"Bearer {api_key}"
+        elif auth_header == "authorization":
+            headers["authorization"] = api_key
+        else:
+            raise ValueError(
+                f"auth_header must be 'x-goog-api-key', 'bearer' or "
+                f"'authorization', not {auth_header!r}"
+            )
     headers.update(default_headers or {})
     return httpx.Headers(headers)
 
@@ -400,10 +490,16 @@ def _events(response: httpx.Response, url: str) -> Iterator[dict[str, Any]]:
     decoder = SSEDecoder()
     try:
         for chunk in response.iter_bytes():
-            yield from decoder.feed(chunk)
+            for event in decoder.feed(chunk):
+                if type(event) is dict and event.get("error"):
+                    raise _error_event(event, response)
+                yield event
     except httpx.HTTPError as exc:
         raise _stream_broken(exc, url) from None
-    yield from decoder.close()
+    for event in decoder.close():
+        if type(event) is dict and event.get("error"):
+            raise _error_event(event, response)
+        yield event
 
 
 async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, None]:
@@ -412,10 +508,14 @@ async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, No
     try:
         async for chunk in response.aiter_bytes():
             for event in decoder.feed(chunk):
+                if type(event) is dict and event.get("error"):
+                    raise _error_event(event, response)
                 yield event
     except httpx.HTTPError as exc:
         raise _stream_broken(exc, url) from None
     for event in decoder.close():
+        if type(event) is dict and event.get("error"):
+            raise _error_event(event, response)
         yield event
 
 
@@ -429,9 +529,12 @@ def _deliver(
     and every later one go to the caller. Any other command (a wait: the
     answer is refused before the caller saw it) is returned to the driver.
     """
-    held = []
+    held: list[Any] = []
     while command is PEEK:
-        held.append(next(events, None))
+        try:
+            held.append(next(events, None))
+        except CometGeminiError as exc:  # an error event, a broken start: the
+            held.append(exc)  # policy retries it or raises it
         command = flow.send(held[-1])
     if command is DELIVER:
         yield from _present(held)
@@ -459,6 +562,11 @@ def _env_proxies() -> bool:
     return bool(urllib.request.getproxies())
 
 
+def _error_event(event: dict[str, Any], response: httpx.Response) -> Exception:
+    """The exception for a JSON error object sent inside a 200 stream."""
+    return error_from_payload(event, response.status_code, response.headers)
+
+
 def _stream_broken(exc: httpx.HTTPError, url: str) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return GeminiTimeoutError(f"Stream from {url} stalled ({type(exc).__name__})")
@@ -468,14 +576,20 @@ def _stream_broken(exc: httpx.HTTPError, url: str) -> Exception:
     )
 
 
-def _media_error(url: str, exc: httpx.HTTPError) -> ValueError:
-    return ValueError(f"Could not download media from {url}: {type(exc).__name__}")
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (what a connection may reach)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"Could not resolve media host {host}: {exc}") from None
+    return [str(info[4][0]) for info in found]
 
 
-def _media_result(url: str, response: httpx.Response) -> tuple[bytes, str | None]:
-    if response.status_code != 200:
-        raise ValueError(
-            f"Could not download media from {url}: HTTP {response.status_code}"
-        )
-    mime = response.headers.get("content-type")
-    return response.content, mime.split(";")[0].strip() if mime else None
+async def _aresolve(host: str, port: int) -> list[str]:
+    """Async twin of :func:`_resolve` (the loop's resolver, in a thread)."""
+    loop = asyncio.get_running_loop()
+    try:
+        found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"Could not resolve media host {host}: {exc}") from None
+    return [str(info[4][0]) for info in found]

@@ -14,6 +14,13 @@ the stream; the driver holds peeked events back until :data:`DELIVER`). A
 flow that peeks can still ask for a retry, since the caller has seen nothing;
 after :data:`DELIVER` it is never consulted again, so nothing is retried once
 content has reached the caller.
+
+What counts as a failure: an HTTP error status, a transport error, and a
+JSON error object (``{"error": {...}}``) however it comes: as a 200 body or
+as the first event of a stream (the stream driver sends back the exception
+the event stands for). Each is retried, or not, exactly as the same error
+answered with its HTTP status would be. An error event after the first is
+raised by the driver's event reader: the caller has seen content by then.
 """
 
 from __future__ import annotations
@@ -27,10 +34,12 @@ from typing import Any, Final
 import httpx
 
 from langchain_cometgemini._errors import (
+    CometGeminiError,
     GeminiAPIError,
     GeminiConnectionError,
     GeminiResponseError,
     GeminiTimeoutError,
+    error_from_payload,
     error_from_response,
 )
 
@@ -49,11 +58,26 @@ Command = Any  # SEND, DELIVER, PEEK, or a float: seconds to wait, then go on
 Outcome = Any  # httpx.Response, httpx.HTTPError, an event dict, or None
 Flow = Generator[Command, Outcome, Any]
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+"""Statuses worth another try: a request timeout (408), rate limit, server
+errors, and Cloudflare's 520-524 (origin unreachable or timed out; see
+https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/)."""
 MAX_BACKOFF = 30.0
 """Longest wait of our own exponential backoff, in seconds."""
 MAX_SERVER_WAIT = 60.0
 """Longest wait we accept from ``Retry-After`` / ``RetryInfo``, in seconds."""
+DEFAULT_PATIENCE = 120.0
+"""The request timeout when none is set (``_client._DEFAULT_TIMEOUT``)."""
+
+
+def max_wait(timeout: float | None) -> float:
+    """The longest retry wait for a caller whose request timeout is ``timeout``.
+
+    A wait never exceeds what the caller would wait for one answer (its
+    timeout), nor :data:`MAX_SERVER_WAIT`: a service that asks for longer is
+    tried again after this long (the retry budget still bounds the attempts).
+    """
+    return min(MAX_SERVER_WAIT, DEFAULT_PATIENCE if timeout is None else timeout)
 
 
 def backoff(attempt: int, error: GeminiAPIError | None) -> float:
@@ -110,6 +134,8 @@ def failure(outcome: Outcome, url: str) -> Exception:
     """The exception an attempt that did not succeed stands for."""
     if isinstance(outcome, httpx.HTTPError):
         return transport_error(outcome, url)
+    if isinstance(outcome, CometGeminiError):  # raised reading a stream's start
+        return outcome
     return error_from_response(outcome.status_code, outcome.headers, outcome.content)
 
 
@@ -117,18 +143,21 @@ class RetryPolicy:
     """Retry what may succeed, at most ``max_retries`` times after the first try.
 
     ``wait(attempt, api_error_or_none)`` gives the seconds before retry
-    ``attempt`` (0-based); :func:`backoff` unless told otherwise.
+    ``attempt`` (0-based); :func:`backoff` unless told otherwise; no wait is
+    longer than ``longest`` seconds (see :func:`max_wait`).
     """
 
-    __slots__ = ("max_retries", "wait")
+    __slots__ = ("longest", "max_retries", "wait")
 
     def __init__(
         self,
         max_retries: int,
         wait: Callable[[int, GeminiAPIError | None], float] = backoff,
+        longest: float = MAX_SERVER_WAIT,
     ) -> None:
         self.max_retries = max_retries
         self.wait = wait
+        self.longest = longest
 
     def flow(self, url: str, *, streaming: bool) -> Flow:
         """The commands for one call; returns the unary answer (streams: None)."""
@@ -137,9 +166,16 @@ class RetryPolicy:
             outcome = yield SEND
             if isinstance(outcome, httpx.Response) and outcome.status_code == 200:
                 if streaming:
-                    yield DELIVER
-                    return None
-                return decode_json(outcome)
+                    # The first event decides: an error event is a failure.
+                    outcome = yield PEEK
+                    if not isinstance(outcome, Exception):
+                        yield DELIVER
+                        return None
+                else:
+                    answer = decode_json(outcome)
+                    if not answer.get("error"):
+                        return answer
+                    outcome = error_from_payload(answer, 200, outcome.headers)
             yield self.retry_or_raise(attempt, failure(outcome, url))
             attempt += 1
 
@@ -147,7 +183,8 @@ class RetryPolicy:
         """Seconds to wait before trying again after ``error``, or raise it."""
         if attempt >= self.max_retries or not retryable(error):
             raise error
-        delay = self.wait(attempt, error if isinstance(error, GeminiAPIError) else None)
+        api_error = error if isinstance(error, GeminiAPIError) else None
+        delay = min(self.wait(attempt, api_error), self.longest)
         logger.warning(
             "Retrying Gemini request in %.2fs after %s (attempt %d of %d)",
             delay,

@@ -7,6 +7,15 @@ returns the JSON payload of every event that is complete. Unlike a
 line-iterator that silently drops an unterminated last event, ``close()``
 raises when the body ended in the middle of one, so a truncated stream never
 passes for a finished one. See https://html.spec.whatwg.org/multipage/server-sent-events.html
+
+Relays send streams their own ways, and each is read as the service meant:
+a UTF-8 byte-order mark before the first line is dropped (it would otherwise
+hide the first ``data:`` field); an OpenAI-style ``data: [DONE]`` is an end
+marker, not an event; comments and fields other than ``data`` are skipped.
+A body whose first character is ``[`` or ``{`` is not an event stream at all
+but plain JSON (Gemini's own answer without ``alt=sse``: an array of
+responses; or a relay's single response): it is read whole and its
+responses returned, in order, when the body ends.
 """
 
 from __future__ import annotations
@@ -19,19 +28,25 @@ from langchain_cometgemini._errors import GeminiStreamError
 __all__ = ["SSEDecoder"]
 
 _NEWLINES = (b"\n", b"\r")
+_BOM = b"\xef\xbb\xbf"
+_DONE = b"[DONE]"
+_SSE, _JSON = 1, 2  # what the body turned out to be (0: not known yet)
 
 
 class SSEDecoder:
     """Turn a byte stream into the JSON objects of its ``data:`` events."""
 
-    __slots__ = ("_data", "_pending")
+    __slots__ = ("_data", "_kind", "_pending")
 
     def __init__(self) -> None:
         self._pending: list[bytes] = []  # bytes of the current, unfinished line
         self._data: list[bytes] = []  # data lines of the current event
+        self._kind = 0
 
     def feed(self, chunk: bytes) -> list[Any]:
         """Consume ``chunk``; return the events it completed, parsed as JSON."""
+        if self._kind != _SSE:
+            chunk = self._sniff(chunk)
         if not chunk:
             return []
         if b"\n" not in chunk and b"\r" not in chunk:
@@ -51,13 +66,42 @@ class SSEDecoder:
             self._line(line.rstrip(b"\r\n"), events)
         return events
 
+    def _sniff(self, chunk: bytes) -> bytes:
+        """Until the body's first character is known, hold the bytes back.
+
+        Returns what the SSE parser is to read: nothing while undecided or
+        for a JSON body (kept whole in ``_pending``), else the bytes so far
+        without a leading byte-order mark.
+        """
+        if self._kind == _JSON:
+            self._pending.append(chunk)
+            return b""
+        self._pending.append(chunk)
+        head = b"".join(self._pending)
+        if _BOM.startswith(head[:3]) and len(head) < 3:
+            return b""  # perhaps a mark split across chunks
+        head = head.removeprefix(_BOM)
+        start = head.lstrip()
+        if not start:
+            self._pending = [head]
+            return b""
+        if start[:1] in (b"[", b"{"):
+            self._kind, self._pending = _JSON, [start]
+            return b""
+        self._kind, self._pending = _SSE, []
+        return head
+
     def close(self) -> list[Any]:
         """Finish the stream; raise if it stopped inside an event."""
+        if self._kind != _SSE:
+            return self._close_json()
         events: list[Any] = []
         if self._pending:
             tail = b"".join(self._pending)
             self._pending = []
-            if tail.endswith(b"\r"):
+            if tail.rstrip() in (b"data: [DONE]", b"data:[DONE]"):
+                pass  # the end marker, without its line ending
+            elif tail.endswith(b"\r"):
                 # One line ended by a bare "\r" (the last chunk's "\n" never
                 # came). It ends the event only if it is itself blank.
                 self._line(tail[:-1], events)
@@ -75,12 +119,22 @@ class SSEDecoder:
             )
         return events
 
+    def _close_json(self) -> list[Any]:
+        """The responses of a body that is plain JSON (or of an empty body)."""
+        body = b"".join(self._pending).strip()
+        self._pending = []
+        if self._kind != _JSON:
+            return []  # empty, or only blank lines: no events
+        data = _parse(body)
+        return data if isinstance(data, list) else [data]
+
     def _line(self, line: bytes, events: list[Any]) -> None:
         if not line:
             if self._data:
                 payload = b"\n".join(self._data)
                 self._data = []
-                events.append(_parse(payload))
+                if payload != _DONE:
+                    events.append(_parse(payload))
             return
         if line.startswith(b"data:"):
             value = line[5:]

@@ -127,6 +127,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt; 0 means exactly one attempt."""
     default_headers: dict[str, str] | None = None
+    auth_header: Literal["x-goog-api-key", "bearer", "authorization"] | None = None
+    """Header that carries the key: ``x-goog-api-key`` (None, the default:
+    Gemini's own), ``bearer`` (``Authorization: Bearer KEY``) or
+    ``authorization`` (``Authorization: KEY``, the form of CometAPI's guide)."""
+    allow_private_media_urls: bool = False
+    """Download media URLs on private, loopback or link-local addresses (local
+    use, tests). Off: such URLs, and redirects to them, are refused."""
     streaming: bool = False
     """Make ``invoke`` stream under the hood (callbacks see every token)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
@@ -235,10 +242,12 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             v["default_headers"],
             v["http_client"],
             v["http_async_client"],
+            v["auth_header"],
+            v["allow_private_media_urls"],
         )
         http: GeminiHTTP | None = self.__pydantic_private__["_http"]  # type: ignore[index]
         if http is None or http.settings != settings:
-            url, key, timeout, retries, headers, client, aclient = settings
+            url, key, timeout, retries, headers, client, aclient, auth, media = settings
             # A copy of the headers: a change made to the dict in place shows.
             headers = None if headers is None else dict(headers)
             http = self._http = GeminiHTTP(
@@ -250,6 +259,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 client=client,
                 async_client=aclient,
                 settings=(*settings[:4], headers, *settings[5:]),
+                auth_header=auth,
+                allow_private_media=media,
             )
         return http
 

@@ -560,7 +560,7 @@ def test_key_is_never_sent_to_a_media_host(
             {"type": "image_url", "image_url": {"url": f"{media.url}/cat.png"}},
         ],
     }
-    llm = _llm(emulator.url)
+    llm = _llm(emulator.url, allow_private_media_urls=True)  # loopback media
     if asynchronous:
         asyncio.run(llm.ainvoke([message]))
     else:

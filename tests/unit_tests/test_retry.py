@@ -44,10 +44,11 @@ def test_flow_raises_the_last_error_when_the_budget_is_spent() -> None:
         flow.send(httpx.Response(429, json={"error": {"message": "quota"}}))
 
 
-def test_stream_flow_delivers_a_200_at_once() -> None:
+def test_stream_flow_delivers_a_200_after_its_first_event() -> None:
     flow = RetryPolicy(2, _no_wait).flow(URL, streaming=True)
     next(flow)
-    assert flow.send(httpx.Response(200, content=b"")) is DELIVER
+    assert flow.send(httpx.Response(200, content=b"")) is PEEK
+    assert flow.send({"candidates": []}) is DELIVER
 
 
 class PeekingPolicy(RetryPolicy):

@@ -200,7 +200,8 @@ def test_media_downloaded_without_our_key(emulator: GeminiEmulator) -> None:
     message = HumanMessage(
         content=[{"type": "text", "text": "what is it?"}, {"type": "image", "url": url}]
     )
-    assert _llm(emulator).invoke([message]).content == "fine"
+    llm = _llm(emulator, allow_private_media_urls=True)  # a loopback media host
+    assert llm.invoke([message]).content == "fine"
     (get,) = emulator.media_requests
     assert get.path == "/cat.png"
     assert "x-goog-api-key" not in get.headers
@@ -216,7 +217,8 @@ async def test_media_downloaded_without_our_key_async(emulator: GeminiEmulator) 
     url = emulator.add_media("pic", PNG, "image/png")
     emulator.queue(Reply(json=OK))
     message = HumanMessage(content=[{"type": "image_url", "image_url": {"url": url}}])
-    assert (await _llm(emulator).ainvoke([message])).content == "fine"
+    llm = _llm(emulator, allow_private_media_urls=True)  # a loopback media host
+    assert (await llm.ainvoke([message])).content == "fine"
     (get,) = emulator.media_requests
     assert "x-goog-api-key" not in get.headers
     assert emulator.requests[0].body["contents"][0]["parts"][0]["inlineData"][
@@ -229,7 +231,7 @@ def test_media_404_fails_before_model_call(emulator: GeminiEmulator) -> None:
         content=[{"type": "image", "url": emulator.url + "/missing.png"}]
     )
     with pytest.raises(ValueError, match="404") as info:
-        _llm(emulator).invoke([message])
+        _llm(emulator, allow_private_media_urls=True).invoke([message])
     assert KEY not in str(info.value)
     assert emulator.requests == []
 
