@@ -191,8 +191,6 @@ def _convert(
     kind = block.get("type")
     if kind in _REASONING:
         return _thought(block) if gemini and kind != "redacted_thinking" else None
-    if kind in _SKIPPED or (isinstance(kind, str) and kind.endswith("_tool_result")):
-        return None
     if kind == "server_tool_call":
         code = _code_call(block)
         if code is not None:
@@ -200,6 +198,8 @@ def _convert(
         return code
     if kind == "server_tool_result":
         return _code_result(block) if _is_code_result(block, code_ids) else None
+    if kind in _SKIPPED or (isinstance(kind, str) and kind.endswith("_tool_result")):
+        return None
     if kind == "refusal":
         return {"type": "text", "text": str(block.get("refusal", ""))}
     if kind == "non_standard":
