@@ -136,13 +136,29 @@ class GeminiHTTP:
         return f"{self.root}/models/{name}:{method}{suffix}"
 
     def _request(
-        self, model: str, method: str, body: Mapping[str, Any], *, asynchronous: bool
+        self,
+        model: str,
+        method: str,
+        body: Mapping[str, Any],
+        *,
+        asynchronous: bool,
+        timeout: float | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """The URL (for messages) and httpx's ``url``/``content``/``headers``.
 
         A body sent in pieces (large inline media) declares its length, so it
-        goes with ``Content-Length`` like any other, not chunked.
+        goes with ``Content-Length`` like any other, not chunked. A per-call
+        ``timeout`` (seconds; ``invoke(x, timeout=5)``) goes as the request's
+        timeout extension, which both send paths honour over the default.
         """
+        text, send = self._send_args(model, method, body, asynchronous)
+        if timeout is not None:
+            send["extensions"] = {"timeout": httpx.Timeout(timeout).as_dict()}
+        return text, send
+
+    def _send_args(
+        self, model: str, method: str, body: Mapping[str, Any], asynchronous: bool
+    ) -> tuple[str, dict[str, Any]]:
         key = (model, method)
         if key not in self._urls:
             if len(self._urls) > 64:  # many per-call model names: start over
@@ -258,7 +274,7 @@ class GeminiHTTP:
             await response.aclose()
 
     def _raw(self, send: dict[str, Any]) -> httpx.Request:
-        return httpx.Request("POST", **send, extensions=self._extensions)
+        return httpx.Request("POST", **{"extensions": self._extensions, **send})
 
     # -- the drivers of the retry policy (decisions: _retry.RetryPolicy) --
 
@@ -280,9 +296,17 @@ class GeminiHTTP:
             return exc
         return response
 
-    def post(self, model: str, method: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def post(
+        self,
+        model: str,
+        method: str,
+        body: Mapping[str, Any],
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
         """POST ``body`` and return the JSON answer, retrying what may succeed."""
-        url, send = self._request(model, method, body, asynchronous=False)
+        url, send = self._request(
+            model, method, body, asynchronous=False, timeout=timeout
+        )
         flow = self.policy.flow(url, streaming=False)
         try:
             command = next(flow)
@@ -296,10 +320,16 @@ class GeminiHTTP:
             return done.value  # type: ignore[no-any-return]
 
     async def apost(
-        self, model: str, method: str, body: Mapping[str, Any]
+        self,
+        model: str,
+        method: str,
+        body: Mapping[str, Any],
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """Async twin of :meth:`post`."""
-        url, send = self._request(model, method, body, asynchronous=True)
+        url, send = self._request(
+            model, method, body, asynchronous=True, timeout=timeout
+        )
         flow = self.policy.flow(url, streaming=False)
         command = next(flow)
         try:
@@ -312,7 +342,9 @@ class GeminiHTTP:
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def stream(self, model: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    def stream(
+        self, model: str, body: Mapping[str, Any], timeout: float | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Yield each event of ``streamGenerateContent`` the moment it arrives.
 
         Retries happen only before the policy lets events through: once the
@@ -320,7 +352,9 @@ class GeminiHTTP:
         a second answer.
         """
         method = "streamGenerateContent"
-        url, send = self._request(model, method, body, asynchronous=False)
+        url, send = self._request(
+            model, method, body, asynchronous=False, timeout=timeout
+        )
         flow = self.policy.flow(url, streaming=True)
         command = next(flow)
         while command is not DELIVER:
@@ -349,11 +383,13 @@ class GeminiHTTP:
         return flow.send(failed)
 
     async def astream(
-        self, model: str, body: Mapping[str, Any]
+        self, model: str, body: Mapping[str, Any], timeout: float | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
         method = "streamGenerateContent"
-        url, send = self._request(model, method, body, asynchronous=True)
+        url, send = self._request(
+            model, method, body, asynchronous=True, timeout=timeout
+        )
         flow = self.policy.flow(url, streaming=True)
         command = next(flow)
         while command is not DELIVER:

@@ -13,9 +13,11 @@ See https://ai.google.dev/gemini-api/docs/thinking
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
+from langchain_cometgemini._profiles import PROFILES, canonical_id
 from langchain_cometgemini._request import model_generation
 from langchain_cometgemini._settings import (
     HARM_CATEGORIES,
@@ -37,6 +39,7 @@ __all__ = [
     "normalize_image_config",
     "normalize_safety_settings",
     "request_settings",
+    "supported_level",
     "thinking_config",
 ]
 
@@ -56,6 +59,45 @@ def _level_to_budget(level: str, model: str) -> int:
 
 
 _BUDGET_LEVELS = {budget: level for level, budget in EFFORT_BUDGETS.items()}
+_ORDER = tuple(EFFORT_LEVELS)  # minimal < low < medium < high
+
+
+@functools.lru_cache(maxsize=64)
+def _model_levels(model: str) -> tuple[str, ...] | None:
+    """The thinking levels ``model``'s profile lists (``_profiles``); ``None``
+    when the model has no profile (an unknown id: levels are sent as given).
+    """
+    profile = PROFILES.get(canonical_id(model))
+    if profile is None:
+        return None
+    return tuple(profile.get("reasoning_effort_levels") or ())
+
+
+def supported_level(level: str, model: str) -> str:
+    """``level`` (lower case) if ``model`` takes it, else its nearest level.
+
+    Nearest by position in minimal < low < medium < high; on a tie the higher
+    one (asking for ``medium`` on Gemini 3 Pro, which takes ``low``/``high``,
+    thinks more rather than less). Mapped rather than refused: the caller's
+    intent (think less, think more) survives a model switch in an agent or a
+    fallback chain, where one setting meets several models. A model whose
+    profile lists no levels (Gemini 3 Pro Image: its thinking is fixed) raises
+    ``ValueError``: no level would be accepted.
+    Levels: https://ai.google.dev/gemini-api/docs/thinking#thinking-levels
+    """
+    level = level.lower()
+    levels = _model_levels(model)
+    if levels is None or level in levels:
+        return level
+    if not levels:
+        raise ValueError(
+            f"{model} takes no thinking level (its thinking is not configurable); "
+            "leave reasoning_effort and thinking_level unset for it."
+        )
+    wanted = _ORDER.index(level)
+    return min(
+        levels, key=lambda lv: (abs(_ORDER.index(lv) - wanted), -_ORDER.index(lv))
+    )
 
 
 def _budget_to_level(budget: int, model: str) -> str | None:
@@ -117,9 +159,10 @@ def thinking_config(
         if budget is not None:
             mapped = _budget_to_level(budget, model)
             if mapped is not None:
-                config["thinkingLevel"] = mapped
+                level = supported_level(mapped.lower(), model)
+                config["thinkingLevel"] = EFFORT_LEVELS[level]
         elif level is not None:
-            config["thinkingLevel"] = EFFORT_LEVELS[level.lower()]
+            config["thinkingLevel"] = EFFORT_LEVELS[supported_level(level, model)]
     else:
         if budget is not None:
             config["thinkingBudget"] = budget

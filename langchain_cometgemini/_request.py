@@ -24,6 +24,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_cometgemini._history import ai_blocks, from_gemini
 from langchain_cometgemini._media import Media, media_urls
 from langchain_cometgemini._parts import BLOCK_BUILDERS, unsupported_block
 from langchain_cometgemini._wire import (
@@ -96,8 +97,11 @@ def _content_parts(content: str | list[Any], media: Media) -> list[Part]:
 
 
 def _ai_parts(message: AIMessage, media: Media, placeholder: bool) -> list[Part]:
-    parts = _content_parts(message.content, media)
-    signatures = message.additional_kwargs.get(SIGNATURES_KEY) or {}
+    # Reasoning and signatures go back only to the model that made them
+    # (``_history``); a foreign message's calls get the placeholder below.
+    gemini = from_gemini(message)
+    parts = _content_parts(ai_blocks(message, gemini), media)
+    signatures = (gemini and message.additional_kwargs.get(SIGNATURES_KEY)) or {}
     calls = []
     for call in message.tool_calls:
         function_call: FunctionCall = {"name": call["name"], "args": call["args"]}

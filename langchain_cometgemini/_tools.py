@@ -10,6 +10,7 @@ See https://ai.google.dev/api/caching#Tool
 from __future__ import annotations
 
 import contextlib
+import difflib
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_TOOLS",
+    "FUNCTION_NAME",
+    "check_function_name",
     "convert_tools",
     "inline_root_ref",
     "openai_tool",
@@ -45,6 +48,18 @@ BUILTIN_TOOLS = {
     "computer_use": "computerUse",
 }
 _BUILTIN_WIRE = {wire: wire for wire in BUILTIN_TOOLS.values()} | BUILTIN_TOOLS
+
+FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
+"""Gemini's rule for function names: start with a letter or an underscore, then
+a-z, A-Z, 0-9, underscores, dots, colons and dashes; at most 64 characters.
+See https://ai.google.dev/api/caching#FunctionDeclaration (the characters and
+length) and the google-genai SDK's ``FunctionDeclaration.name`` (the first
+character, https://googleapis.github.io/java-genai/javadoc/google-genai/com.google.genai.types/-function-declaration/-builder/name.html)."""
+
+# Keys of a one-key dict that is a tool definition, not a built-in tool.
+_DEFINITION_KEYS = frozenset(
+    {"type", "function", "name", "title", "properties", "parameters", "description"}
+)
 
 _MODES = {
     "auto": "AUTO",
@@ -257,19 +272,46 @@ def _declaration(tool: Any) -> dict[str, Any]:
             f"got type {parameters.get('type')!r}."
         )
     parameters.setdefault("type", "object")
+    check_function_name(name)
     declaration: dict[str, Any] = {"name": name, "parametersJsonSchema": parameters}
     if description:
         declaration["description"] = description
     return declaration
 
 
+def check_function_name(name: Any) -> None:
+    """``ValueError`` for a function name Gemini refuses (see ``FUNCTION_NAME``)."""
+    if not isinstance(name, str) or not FUNCTION_NAME.fullmatch(name):
+        raise ValueError(
+            f"Tool name {name!r} is not a valid Gemini function name: it must "
+            "start with a letter or '_', hold only a-z, A-Z, 0-9, '_', '.', ':' "
+            "or '-', and be at most 64 characters. Rename the tool (for a "
+            "@tool function: @tool('valid_name'))."
+        )
+
+
 def _builtin(tool: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A built-in tool dict in either spelling -> its wire entry, else None."""
+    """A built-in tool dict in either spelling -> its wire entry, else None.
+
+    A one-key dict whose value is a dict and whose key names no built-in and
+    no part of a tool definition is a misspelt built-in: ``ValueError`` lists
+    the known ones (and the closest).
+    """
     if len(tool) == 1:
         ((key, value),) = tool.items()
         wire = _BUILTIN_WIRE.get(key)
         if wire is not None:
             return {wire: dict(value or {})}
+        if (value is None or isinstance(value, Mapping)) and key not in (
+            _DEFINITION_KEYS
+        ):
+            close = difflib.get_close_matches(str(key), list(_BUILTIN_WIRE), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Unknown built-in tool {key!r}.{hint} Known built-ins: "
+                f"{', '.join(sorted(BUILTIN_TOOLS))} (or their camelCase wire "
+                "names)."
+            )
     return None
 
 
@@ -294,6 +336,7 @@ def convert_tools(
                 for decl in tool.get("functionDeclarations") or tool.get(
                     "function_declarations", []
                 ):
+                    check_function_name(decl.get("name"))
                     declarations.append(dict(decl))
                 continue
         declarations.append(_declaration(tool))

@@ -8,8 +8,12 @@ A thin class: settings and validation here; conversion lives in ``_request``,
 from __future__ import annotations
 
 import asyncio
+import difflib
+import functools
 import ipaddress
+import logging
 import os
+import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -39,7 +43,14 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
@@ -72,11 +83,38 @@ __all__ = ["ChatCometGemini"]
 DEFAULT_BASE_URL = "https://api.cometapi.com"
 
 _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
+# Per-call arguments LangChain passes that are not request settings:
+# ``timeout`` bounds this call's HTTP request; ``stream_usage`` (OpenAI's
+# switch for usage in streams) is accepted and changes nothing, since usage is
+# always reported, once, on a stream's last chunk.
+_CALL_KEYS = frozenset({"timeout", "stream_usage"})
+
+logger = logging.getLogger(__name__)
+
+_MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")
+"""A model id that stays one path segment of ``/v1beta/models/{model}:method``.
+See https://ai.google.dev/api/models#method:-models.get (``models/{model}``)."""
+
+
+def check_model_id(model: str) -> str:
+    """``model`` unchanged, or ``ValueError`` if it would change the URL path.
+
+    Refused rather than escaped: ``../../x`` or ``a:b?c`` is never a model the
+    service knows, so the request could only fail (or reach another path).
+    """
+    if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
+        raise ValueError(
+            f"model={model!r} is not a Gemini model id: use letters, digits, "
+            "'.', '-', '_' or '@' (optionally after 'models/'), e.g. "
+            "'gemini-2.5-flash'."
+        )
+    return model
 
 
 class _Call(NamedTuple):
     model: str
     body: dict[str, Any]
+    timeout: float | None = None
 
 
 def _is_loopback(host: str) -> bool:
@@ -142,6 +180,24 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
     _http: GeminiHTTP | None = PrivateAttr(default=None)
     _count_tokens_missing: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_arguments(cls, values: Any) -> Any:
+        # pydantic ignores unknown arguments, so a typo (tempreature=0) would
+        # be dropped without a word; langchain-core routes none anywhere.
+        # A TypeError, as Python raises for an unexpected keyword: pydantic
+        # would wrap a ValueError with every argument given, the key among them.
+        if isinstance(values, dict):
+            unknown = [k for k in values if k not in _known_arguments()]
+            if unknown:
+                raise TypeError(_unknown_argument_message(unknown))
+        return values
+
+    @field_validator("model")
+    @classmethod
+    def _check_model(cls, model: str) -> str:
+        return check_model_id(model)
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
@@ -278,7 +334,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         for key, value in kwargs.items():
             if key in _TABLE.call:
                 overrides[key] = value
-            elif key in _REQUEST_KEYS:
+            elif key in _REQUEST_KEYS or key in _CALL_KEYS:
                 request[key] = value
             else:
                 raise TypeError(
@@ -298,7 +354,11 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         overrides, request = self._split_kwargs(stop, kwargs)
         options = self._options(overrides)
         model = options["model"]
+        if "model" in overrides:
+            check_model_id(model)
         system, contents = build_contents(messages, model=model, media=media)
+        if not contents:
+            raise ValueError(_NO_TURNS if system else _NO_MESSAGES)
         body: dict[str, Any] = {"contents": contents}
         if system:
             body["systemInstruction"] = system
@@ -309,7 +369,10 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         if choice:
             body["toolConfig"] = choice
         body.update(request_settings(options, _TABLE))
-        return _Call(model, body)
+        timeout = request.get("timeout")
+        if timeout is not None:
+            timeout = _call_timeout(timeout)
+        return _Call(model, body, timeout)
 
     def _media(
         self, messages: Sequence[BaseMessage]
@@ -339,8 +402,10 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 self._stream(messages, stop, run_manager, **kwargs)
             )
         call = self._prepare(messages, stop, kwargs, self._media(messages))
-        response = self.http.post(call.model, "generateContent", call.body)
-        return response_to_result(response, call.model)
+        response = self.http.post(
+            call.model, "generateContent", call.body, call.timeout
+        )
+        return _checked(response_to_result(response, call.model))
 
     async def _agenerate(
         self,
@@ -354,8 +419,10 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 self._astream(messages, stop, run_manager, **kwargs)
             )
         call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
-        response = await self.http.apost(call.model, "generateContent", call.body)
-        return response_to_result(response, call.model)
+        response = await self.http.apost(
+            call.model, "generateContent", call.body, call.timeout
+        )
+        return _checked(response_to_result(response, call.model))
 
     def _stream(
         self,
@@ -367,12 +434,14 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         call = self._prepare(messages, stop, kwargs, self._media(messages))
         _check_streamable(call)
         state = StreamState(model=call.model)
-        for event in self.http.stream(call.model, call.body):
+        seen = False
+        for event in self.http.stream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
+            seen = seen or _answered(chunk.message)
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield _last_chunk(state)
+        yield _last_chunk(state, seen)
 
     async def _astream(
         self,
@@ -384,12 +453,14 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
         _check_streamable(call)
         state = StreamState(model=call.model)
-        async for event in self.http.astream(call.model, call.body):
+        seen = False
+        async for event in self.http.astream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
+            seen = seen or _answered(chunk.message)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield _last_chunk(state)
+        yield _last_chunk(state, seen)
 
     # -- tools and structured output ----------------------------------------
 
@@ -604,12 +675,102 @@ def _check_streamable(call: _Call) -> None:
         )
 
 
-def _last_chunk(state: StreamState) -> ChatGenerationChunk:
+def _last_chunk(state: StreamState, seen: bool = True) -> ChatGenerationChunk:
     if not state.finished:
         raise GeminiStreamError(
             "The stream ended without a finishReason: the answer is incomplete."
         )
-    return ChatGenerationChunk(message=final_chunk(state))
+    message = final_chunk(state)
+    if not seen:
+        _warn_empty(message.response_metadata)
+    return ChatGenerationChunk(message=message)
+
+
+# -- checks before sending and after answering ------------------------------------
+
+_NO_MESSAGES = (
+    "No messages to send: Gemini needs at least one user turn (got an empty list)."
+)
+_NO_TURNS = (
+    "Only system messages: Gemini needs at least one user turn besides the "
+    "system instruction. Add a HumanMessage."
+)
+
+
+def _call_timeout(value: Any) -> float:
+    """A per-call ``timeout``: seconds, a number above zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def _answered(message: BaseMessage) -> bool:
+    """Whether a message (or chunk) holds anything besides thoughts."""
+    if getattr(message, "tool_call_chunks", None) or getattr(
+        message, "tool_calls", None
+    ):
+        return True
+    if getattr(message, "invalid_tool_calls", None):
+        return True
+    content = message.content
+    if isinstance(content, str):
+        return bool(content)
+    return any(
+        not isinstance(block, dict) or block.get("type") != "thinking"
+        for block in content
+    )
+
+
+def _warn_empty(metadata: Mapping[str, Any]) -> None:
+    """Log that an answer came back empty, naming why when the service said."""
+    feedback = metadata.get("prompt_feedback") or {}
+    block = feedback.get("block_reason") if isinstance(feedback, dict) else None
+    reason = (
+        f"prompt blocked: {block}"
+        if block
+        else f"finish_reason={metadata.get('finish_reason') or 'none given'}"
+    )
+    logger.warning(
+        "Gemini returned an empty answer (no text, no tool calls; %s). "
+        "See response_metadata for safety ratings and feedback.",
+        reason,
+    )
+
+
+def _checked(result: ChatResult) -> ChatResult:
+    """``result`` unchanged; an empty generation is logged (``_warn_empty``)."""
+    for generation in result.generations:
+        if not _answered(generation.message):
+            _warn_empty(generation.message.response_metadata)
+    return result
+
+
+_EXTRA_ARGUMENTS = frozenset({"callback_manager"})  # langchain-core's deprecated one
+
+
+@functools.cache
+def _known_arguments() -> frozenset[str]:
+    """Every name the constructor takes: fields and their aliases."""
+    names = set(_EXTRA_ARGUMENTS)
+    for name, field in ChatCometGemini.model_fields.items():
+        names.add(name)
+        if field.alias:
+            names.add(field.alias)
+    return frozenset(names)
+
+
+def _unknown_argument_message(unknown: Sequence[str]) -> str:
+    fields = sorted(n for n in _known_arguments() if not n.startswith("_"))
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), fields, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hints.append(f"{name!r}{hint}")
+    return (
+        f"ChatCometGemini got unknown argument(s) {', '.join(hints)}. Request "
+        "fields Gemini has that this class does not model go in "
+        "model_kwargs={...}; see docs/index.md for every parameter."
+    )
 
 
 def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
