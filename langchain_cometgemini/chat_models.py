@@ -146,7 +146,12 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # hide_input_in_errors: a ValidationError raised across fields (a bad
+    # base_url, clashing settings) would otherwise print every constructor
+    # argument, the key among them.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+    )
 
     # The request settings (model, temperature, ..., model_kwargs) are inherited
     # from RequestSettings: the settings table in _settings.py. The connection

@@ -177,6 +177,23 @@ def test_http_base_url_warning_has_no_key() -> None:
     assert all(KEY not in str(w.message) for w in caught)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"base_url": "ftp://x"},
+        {"thinking_budget": 10, "thinking_level": "low"},
+        {"temperature": 9},
+        {"default_headers": {"authorization": 5}},
+    ],
+)
+def test_validation_errors_do_not_carry_key(bad: dict[str, Any]) -> None:
+    """pydantic prints the input of a failed validation; the key is in it."""
+    with pytest.raises(ValueError) as caught:
+        ChatCometGemini(api_key=KEY, **bad)
+    assert KEY not in str(caught.value)
+    assert KEY not in "".join(traceback.format_exception(caught.value))
+
+
 # -- transport -------------------------------------------------------------------------
 
 
