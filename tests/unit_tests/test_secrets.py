@@ -190,8 +190,10 @@ def test_validation_errors_do_not_carry_key(bad: dict[str, Any]) -> None:
     """pydantic prints the input of a failed validation; the key is in it."""
     with pytest.raises(ValueError) as caught:
         ChatCometGemini(api_key=KEY, **bad)
-    assert KEY not in str(caught.value)
-    assert KEY not in "".join(traceback.format_exception(caught.value))
+    shown = "".join(traceback.format_exception(caught.value))
+    # pydantic shortens long values in the middle: look for any piece.
+    for piece in (KEY, KEY[:10], KEY[-10:], "zq8X1vT4"):
+        assert piece not in shown
 
 
 # -- transport -------------------------------------------------------------------------
