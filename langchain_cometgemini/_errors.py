@@ -26,23 +26,8 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
-__all__ = [
-    "CometGeminiError",
-    "GeminiAPIError",
-    "GeminiAuthenticationError",
-    "GeminiConnectionError",
-    "GeminiContextOverflowError",
-    "GeminiInvalidRequestError",
-    "GeminiNotFoundError",
-    "GeminiPermissionDeniedError",
-    "GeminiRateLimitError",
-    "GeminiResponseError",
-    "GeminiServerError",
-    "GeminiStreamError",
-    "GeminiTimeoutError",
-    "error_from_payload",
-    "error_from_response",
-]
+# No __all__: the exception classes are public through the package
+# (langchain_cometgemini.__all__, checked against this module by test_imports).
 
 
 class CometGeminiError(ModelError):

@@ -59,3 +59,19 @@ def test_version_is_the_installed_distribution_version() -> None:
     assert langchain_cometgemini.__version__ == metadata.version(
         "langchain-cometgemini"
     )
+
+
+def test_every_exception_class_is_public() -> None:
+    """The package's list is the one list of public errors: a class added to
+    ``_errors`` and not exported would be unreachable for ``except``."""
+    from langchain_cometgemini import _errors
+
+    classes = {
+        name
+        for name, value in vars(_errors).items()
+        if isinstance(value, type)
+        and issubclass(value, Exception)
+        and value.__module__ == _errors.__name__
+    }
+    assert classes
+    assert classes <= set(langchain_cometgemini.__all__)
