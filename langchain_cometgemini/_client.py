@@ -59,6 +59,12 @@ __all__ = ["GeminiHTTP"]
 
 logger = logging.getLogger(__name__)
 
+Body = Mapping[str, Any]
+"""A request body (a ``GenerateContentRequest`` or a ``countTokens`` one)."""
+Seconds = float | None
+"""A per-call timeout; ``None`` keeps the model's."""
+_STREAM = "streamGenerateContent"
+
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _USER_AGENT = "langchain-cometgemini"
@@ -296,54 +302,56 @@ class GeminiHTTP:
             return exc
         return response
 
+    def _begin(
+        self, model: str, method: str, body: Mapping[str, Any], **options: Any
+    ) -> tuple[str, dict[str, Any], Flow]:
+        """URL, send arguments and a fresh policy flow for one call.
+
+        ``options``: ``asynchronous`` (bool) and ``timeout`` for the request,
+        ``streaming`` for the policy.
+        """
+        streaming = options.pop("streaming", False)
+        url, send = self._request(model, method, body, **options)
+        return url, send, self.policy.flow(url, streaming=streaming)
+
     def post(
-        self,
-        model: str,
-        method: str,
-        body: Mapping[str, Any],
-        timeout: float | None = None,
+        self, model: str, method: str, body: Body, timeout: Seconds = None
     ) -> dict[str, Any]:
         """POST ``body`` and return the JSON answer, retrying what may succeed."""
-        url, send = self._request(
+        _, send, flow = self._begin(
             model, method, body, asynchronous=False, timeout=timeout
         )
-        flow = self.policy.flow(url, streaming=False)
+        outcome: Any = None  # what the last command produced (None: a wait)
         try:
-            command = next(flow)
             while True:
+                command = flow.send(outcome)
                 if command is SEND:
-                    command = flow.send(self._attempt(send))
+                    outcome = self._attempt(send)
                 else:
                     time.sleep(command)
-                    command = next(flow)
+                    outcome = None
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
     async def apost(
-        self,
-        model: str,
-        method: str,
-        body: Mapping[str, Any],
-        timeout: float | None = None,
+        self, model: str, method: str, body: Body, timeout: Seconds = None
     ) -> dict[str, Any]:
         """Async twin of :meth:`post`."""
-        url, send = self._request(
+        _, send, flow = self._begin(
             model, method, body, asynchronous=True, timeout=timeout
         )
-        flow = self.policy.flow(url, streaming=False)
-        command = next(flow)
+        outcome: Any = None
         try:
             while True:
-                if command is SEND:
-                    command = flow.send(await self._aattempt(send))
-                else:
-                    await asyncio.sleep(command)
-                    command = next(flow)
+                command = flow.send(outcome)
+                outcome = await (
+                    self._aattempt(send) if command is SEND else asyncio.sleep(command)
+                )
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
     def stream(
-        self, model: str, body: Mapping[str, Any], timeout: float | None = None
+        self, model: str, body: Body, timeout: Seconds = None
     ) -> Iterator[dict[str, Any]]:
         """Yield each event of ``streamGenerateContent`` the moment it arrives.
 
@@ -351,11 +359,9 @@ class GeminiHTTP:
         caller has seen content, a failure is raised, never papered over with
         a second answer.
         """
-        method = "streamGenerateContent"
-        url, send = self._request(
-            model, method, body, asynchronous=False, timeout=timeout
+        url, send, flow = self._begin(
+            model, _STREAM, body, asynchronous=False, timeout=timeout, streaming=True
         )
-        flow = self.policy.flow(url, streaming=True)
         command = next(flow)
         while command is not DELIVER:
             if command is SEND:
@@ -383,14 +389,12 @@ class GeminiHTTP:
         return flow.send(failed)
 
     async def astream(
-        self, model: str, body: Mapping[str, Any], timeout: float | None = None
+        self, model: str, body: Body, timeout: Seconds = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
-        method = "streamGenerateContent"
-        url, send = self._request(
-            model, method, body, asynchronous=True, timeout=timeout
+        url, send, flow = self._begin(
+            model, _STREAM, body, asynchronous=True, timeout=timeout, streaming=True
         )
-        flow = self.policy.flow(url, streaming=True)
         command = next(flow)
         while command is not DELIVER:
             if command is not SEND:
@@ -521,21 +525,24 @@ def _headers(
     return httpx.Headers(headers)
 
 
+def _passed(events: list[Any], response: httpx.Response) -> Iterator[Any]:
+    """Decoded events in order, up to an error object (a relay's error event),
+    which is raised where it stands: the events before it count as shown."""
+    for event in events:
+        if type(event) is dict and event.get("error"):
+            raise _error_event(event, response)
+        yield event
+
+
 def _events(response: httpx.Response, url: str) -> Iterator[dict[str, Any]]:
     """The events of a 200 stream, as they arrive."""
     decoder = SSEDecoder()
     try:
         for chunk in response.iter_bytes():
-            for event in decoder.feed(chunk):
-                if type(event) is dict and event.get("error"):
-                    raise _error_event(event, response)
-                yield event
+            yield from _passed(decoder.feed(chunk), response)
     except httpx.HTTPError as exc:
         raise _stream_broken(exc, url) from None
-    for event in decoder.close():
-        if type(event) is dict and event.get("error"):
-            raise _error_event(event, response)
-        yield event
+    yield from _passed(decoder.close(), response)
 
 
 async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, None]:
@@ -543,15 +550,11 @@ async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, No
     decoder = SSEDecoder()
     try:
         async for chunk in response.aiter_bytes():
-            for event in decoder.feed(chunk):
-                if type(event) is dict and event.get("error"):
-                    raise _error_event(event, response)
+            for event in _passed(decoder.feed(chunk), response):
                 yield event
     except httpx.HTTPError as exc:
         raise _stream_broken(exc, url) from None
-    for event in decoder.close():
-        if type(event) is dict and event.get("error"):
-            raise _error_event(event, response)
+    for event in _passed(decoder.close(), response):
         yield event
 
 
