@@ -6,6 +6,9 @@ A Gemini ``Part`` holds exactly one data field (``text``, ``inlineData``,
 
 - which wire key holds it and what that value must be (``key``, ``payload``,
   ``when``): how the parser recognises it;
+- which keys its payload has (``fields``): with ``key``, they are read in
+  both spellings an answer may use, camelCase (the REST reference) and
+  snake_case (the proto names, which some relays send);
 - how a wire part becomes a LangChain content block (``to_block``; ``None``
   keeps the part whole, as a ``non_standard`` block sent back as it came);
 - how content blocks become that part again (``from_blocks``, by block type);
@@ -21,6 +24,7 @@ Part reference: https://ai.google.dev/api/caching#Part
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,9 +50,12 @@ __all__ = [
     "KNOWN_PART_KEYS",
     "PARSED_KINDS",
     "PART_KINDS",
+    "SNAKE_PART_KEYS",
     "Call",
     "PartKind",
     "parsed_kind",
+    "respell",
+    "snake",
     "unsupported_block",
 ]
 
@@ -58,12 +65,26 @@ Block = dict[str, Any]
 class Call(NamedTuple):
     """A ``functionCall`` part as the parser records it (tool calls are not
     content blocks: they go to ``AIMessage.tool_calls``).
+
+    ``partial`` holds Vertex AI's ``partialArgs`` and ``will_continue`` its
+    flag: such a part is one piece of a call streamed over several parts,
+    which the parser assembles (``_calls``).
     """
 
     id: str
     name: str
     args: Any
     signature: str | None
+    partial: list[Any] | None = None
+    will_continue: bool = False
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake(key: str) -> str:
+    """``inlineData`` -> ``inline_data``: the proto spelling of a wire key."""
+    return _CAMEL.sub(r"_\1", key).lower()
 
 
 Piece = str | Block | Call | None
@@ -101,6 +122,15 @@ class PartKind:
     """Whether neighbouring parts of this kind aggregate into one block."""
     declared_name: bool = False
     """The payload's ``name`` must be a function declared in ``tools``."""
+    fields: tuple[str, ...] = ()
+    """The payload's own wire keys (camelCase). Their snake_case spellings are
+    read too; keys not listed (a call's ``args``) hold the caller's data and
+    keep their spelling."""
+
+    @property
+    def spellings(self) -> tuple[str, str]:
+        """The part key as the REST reference and as the proto spell it."""
+        return self.key, snake(self.key)
 
     def matches(self, part: Part) -> bool:
         """Whether the parser converts ``part`` as this kind."""
@@ -135,6 +165,12 @@ def _thought(part: Part, signature: str | None) -> Piece:
     return block
 
 
+def _alone(part: Part) -> bool:
+    # A part is text only when it carries no other data: a relay may send
+    # ``"text": ""`` beside inlineData or executableCode.
+    return _OTHER_DATA.isdisjoint(part)
+
+
 def _is_image(part: Part) -> bool:
     mime = part["inlineData"].get("mimeType", "application/octet-stream")
     return str(mime).startswith("image/")
@@ -149,8 +185,20 @@ def _image(part: Part, signature: str | None) -> Piece:
 
 def _function_call(part: Part, signature: str | None) -> Piece:
     call = part["functionCall"]
-    call_id = str(call.get("id") or uuid.uuid4())
-    return Call(call_id, str(call.get("name", "")), call.get("args", {}), signature)
+    if call and "partialArgs" not in call and "willContinue" not in call:
+        call_id = str(call.get("id") or uuid.uuid4())
+        return Call(call_id, str(call.get("name", "")), call.get("args", {}), signature)
+    # A piece of a call streamed in parts (Vertex AI), or the empty
+    # functionCall that closes one: assembled by the parser (``_calls``).
+    partial = call.get("partialArgs")
+    return Call(
+        str(call.get("id") or uuid.uuid4()),
+        str(call.get("name", "")),
+        call.get("args"),
+        signature,
+        partial if isinstance(partial, list) else [],
+        bool(call.get("willContinue")),
+    )
 
 
 def _executable_code(part: Part, signature: str | None) -> Piece:
@@ -255,6 +303,7 @@ PART_KINDS: tuple[PartKind, ...] = (
     PartKind(
         "functionCall",
         "functionCall",
+        fields=("id", "name", "args", "partialArgs", "willContinue"),
         to_block=_function_call,
         from_blocks=dict.fromkeys(
             ("tool_call", "tool_call_chunk", "function_call"), _from_tool_calls
@@ -266,6 +315,7 @@ PART_KINDS: tuple[PartKind, ...] = (
         "text",
         str,
         flag="thought",
+        when=_alone,
         to_block=_thought,
         from_blocks={"thinking": _thought_part, "reasoning": _thought_part},
         group="thinking",
@@ -275,6 +325,7 @@ PART_KINDS: tuple[PartKind, ...] = (
         "text",
         "text",
         str,
+        when=_alone,
         to_block=_text,
         from_blocks={"text": _text_part},
         group="text",
@@ -285,6 +336,7 @@ PART_KINDS: tuple[PartKind, ...] = (
     PartKind(
         "inlineData",
         "inlineData",
+        fields=("mimeType", "data"),
         when=_is_image,
         to_block=_image,
         from_blocks=_MEDIA,
@@ -293,6 +345,7 @@ PART_KINDS: tuple[PartKind, ...] = (
     PartKind(
         "executableCode",
         "executableCode",
+        fields=("id", "language", "code"),
         to_block=_executable_code,
         from_blocks={"executable_code": _code_part},
         group="code",
@@ -300,17 +353,69 @@ PART_KINDS: tuple[PartKind, ...] = (
     PartKind(
         "codeExecutionResult",
         "codeExecutionResult",
+        fields=("id", "outcome", "output"),
         to_block=_code_execution_result,
         from_blocks={"code_execution_result": _result_part},
         group="result",
     ),
     # Kept whole by the parser; built from media blocks (above) and from
     # ToolMessages (``_request``).
-    PartKind("fileData", "fileData"),
-    PartKind("functionResponse", "functionResponse", declared_name=True),
+    PartKind("fileData", "fileData", fields=("mimeType", "fileUri")),
+    PartKind(
+        "functionResponse",
+        "functionResponse",
+        fields=("id", "name", "response", "willContinue", "scheduling"),
+        declared_name=True,
+    ),
+    # Server-side tool steps (Gemini 3 combining built-in tools with
+    # functions): kept whole, sent back as they came.
+    # See https://ai.google.dev/gemini-api/docs/tool-combination
+    PartKind("toolCall", "toolCall", fields=("id", "toolType", "args")),
+    PartKind("toolResponse", "toolResponse", fields=("id", "toolType", "response")),
     # Kinds a newer service may add: kept whole, sent back as they came.
     PartKind("unknown", "", from_blocks={"non_standard": _as_sent}),
 )
+
+_MODIFIERS = ("thought", "thoughtSignature")
+PART_SPELLINGS: dict[str, str] = {
+    snake(key): key
+    for key in (*(kind.key for kind in PART_KINDS if kind.key), *_MODIFIERS)
+    if snake(key) != key
+}
+"""snake_case part key -> the table's camelCase key."""
+_PAYLOAD_SPELLINGS: dict[str, dict[str, str]] = {
+    kind.key: {snake(f): f for f in kind.fields if snake(f) != f}
+    for kind in PART_KINDS
+    if kind.fields
+}
+SNAKE_PART_KEYS = frozenset(PART_SPELLINGS)
+"""Keys whose presence marks a part as snake_case (see :func:`respell`)."""
+SNAKE_PAYLOAD_KEYS = frozenset(k for f in _PAYLOAD_SPELLINGS.values() for k in f)
+_OTHER_DATA = frozenset(
+    spelling
+    for kind in PART_KINDS
+    if kind.key not in ("", "text")
+    for spelling in kind.spellings
+)
+
+
+def respell(part: Mapping[str, Any]) -> Part:
+    """A part whose wire keys (its own and its payload's) are camelCase.
+
+    Relays may pass answers on in the proto's snake_case (``inline_data``,
+    ``mime_type``, ``thought_signature``); the table's ``key`` and ``fields``
+    say which keys are the wire's. Values under other keys (a call's
+    ``args``) are left as sent.
+    """
+    out: dict[str, Any] = {}
+    for key, value in part.items():
+        camel = PART_SPELLINGS.get(key, key)
+        fields = _PAYLOAD_SPELLINGS.get(camel)
+        if fields and isinstance(value, dict):
+            value = {fields.get(k, k): v for k, v in value.items()}
+        out[camel] = value
+    return out  # type: ignore[return-value]
+
 
 PARSED_KINDS = tuple(kind for kind in PART_KINDS if kind.to_block is not None)
 """The kinds the parser converts, in precedence order."""

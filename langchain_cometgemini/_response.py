@@ -34,8 +34,23 @@ from langchain_core.messages.tool import (
 )
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from langchain_cometgemini._calls import SURROGATE, Assembly, Item, close, mend, record
 from langchain_cometgemini._errors import GeminiStreamError
-from langchain_cometgemini._parts import KNOWN_PART_KEYS, MATCHERS, Call
+from langchain_cometgemini._parts import (
+    KNOWN_PART_KEYS,
+    MATCHERS,
+    SNAKE_PART_KEYS,
+    SNAKE_PAYLOAD_KEYS,
+    Call,
+    respell,
+    snake,
+)
+from langchain_cometgemini._usage import (
+    cached_snake,
+    snake_keys,
+    usage_from,
+    usage_parts,
+)
 from langchain_cometgemini._wire import (
     PROVIDER,
     SIGNATURES_KEY,
@@ -54,79 +69,27 @@ __all__ = [
     "usage_from",
 ]
 
-# Candidate fields surfaced in response_metadata, wire name -> our key.
-_CANDIDATE_META = {
-    "finishReason": "finish_reason",
-    "finishMessage": "finish_message",
-    "safetyRatings": "safety_ratings",
-    "groundingMetadata": "grounding_metadata",
-    "urlContextMetadata": "url_context_metadata",
-    "citationMetadata": "citation_metadata",
-    "avgLogprobs": "avg_logprobs",
-    "logprobsResult": "logprobs_result",
-}
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-_SNAKE_CACHE: dict[str, str] = {}
-
-
-def _snake(key: str) -> str:
-    cached = _SNAKE_CACHE.get(key)
-    if cached is None:
-        cached = _SNAKE_CACHE[key] = _CAMEL.sub(r"_\1", key).lower()
-    return cached
-
-
-_MAX_DEPTH = 64
-"""Nesting below which metadata keys are left as sent: real metadata is a few
-levels deep, and hostile nesting must not exhaust the stack (RecursionError)."""
-
-
-def snake_keys(value: Any, _depth: int = 0) -> Any:
-    """Recursively snake_case dict keys (values untouched).
-
-    Metadata is exposed with the SDK's snake_case keys because that is what
-    langchain-google-genai produces and what langchain-core's translator reads
-    (``grounding_supports``, ``segment.start_index``, ...).
-    """
-    if _depth > _MAX_DEPTH:
-        return value
-    if isinstance(value, dict):
-        return {_snake(str(k)): snake_keys(v, _depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [snake_keys(v, _depth + 1) for v in value]
-    return value
-
-
-def usage_from(raw: Any) -> UsageMetadata | None:
-    """Map ``usageMetadata`` to LangChain's usage (see docs/message_format.md).
-
-    input = prompt + tool-use prompt; output = candidates + thoughts. The
-    service's ``totalTokenCount`` is kept as sent.
-    """
-    if not isinstance(raw, dict):
-        return None
-    prompt = _int(raw.get("promptTokenCount")) + _int(
-        raw.get("toolUsePromptTokenCount")
-    )
-    thoughts = _int(raw.get("thoughtsTokenCount"))
-    output = _int(raw.get("candidatesTokenCount")) + thoughts
-    total = raw.get("totalTokenCount")
-    usage = UsageMetadata(
-        input_tokens=prompt,
-        output_tokens=output,
-        total_tokens=_int(total) if total is not None else prompt + output,
-    )
-    if "cachedContentTokenCount" in raw:
-        usage["input_token_details"] = {
-            "cache_read": _int(raw["cachedContentTokenCount"])
-        }
-    if thoughts:
-        usage["output_token_details"] = {"reasoning": thoughts}
-    return usage
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+# Candidate fields surfaced in response_metadata under their snake_case name,
+# which is also how the proto spells them (relays may send either).
+_CANDIDATE_META = frozenset(
+    {
+        "finish_reason",
+        "finish_message",
+        "safety_ratings",
+        "grounding_metadata",
+        "url_context_metadata",
+        "citation_metadata",
+        "avg_logprobs",
+        "logprobs_result",
+    }
+)
+_CANDIDATE_FIELDS = {
+    spelling: name
+    for name in _CANDIDATE_META
+    for spelling in (name, re.sub(r"_([a-z])", lambda m: m[1].upper(), name))
+} | dict.fromkeys(("content", "index"), "")
+"""Candidate keys in either spelling -> response_metadata key ("": not metadata)."""
+_SCALARS = (str, int, float)
 
 
 @dataclass
@@ -150,6 +113,12 @@ class StreamState:
     metadata: dict[str, Any] = field(default_factory=dict)
     finished: bool = False
     response_id: str | None = None
+    assembly: Assembly | None = None
+    """A function call whose arguments are still arriving (``_calls``)."""
+    pending: str = ""
+    """A high surrogate that ended the last text piece: the next piece's low
+    surrogate completes the character (a relay may split a pair between
+    events)."""
 
 
 def _next_index(state: StreamState, kind: str, signed: bool, mergeable: bool) -> int:
@@ -171,13 +140,19 @@ def _block(
 
 
 def _convert_part(
-    part: Part, state: StreamState, calls: list[Call], mergeable: bool = True
+    part: Part, state: StreamState, calls: list[Item], mergeable: bool = True
 ) -> str | dict[str, Any] | None:
     """One wire part -> a content piece (str or block), or a recorded call.
 
     The part's kind comes from the part-kind table (``_parts``); this only
     adds what depends on the stream so far: block indexes and plain text.
     """
+    if len(part) == 1 and mergeable:
+        text = part.get("text")
+        if text.__class__ is str:  # the common part: bare text, nothing to match
+            return _plain(text, state)
+    if not SNAKE_PART_KEYS.isdisjoint(part):
+        part = respell(part)  # snake_case wire keys, as some relays send
     raw_sig = part.get("thoughtSignature")
     sig = raw_sig if isinstance(raw_sig, str) and raw_sig else None
     extra = {k: v for k, v in part.items() if k not in KNOWN_PART_KEYS}
@@ -197,27 +172,73 @@ def _convert_part(
         # a newer kind): keep it whole so it can be sent back as it came.
         body = {"type": "non_standard", "value": dict(part)}
         return _block(state, "other", None, body, False)
+    if kind.fields and not SNAKE_PAYLOAD_KEYS.isdisjoint(part[key]):  # type: ignore[literal-required]
+        part = respell(part)
     piece = kind.to_block(part, sig)  # type: ignore[misc]
     if isinstance(piece, Call):
-        calls.append(piece)
+        record(piece, state, calls)
         return None
     if isinstance(piece, str):
-        if not piece:
-            return None
-        if state.block_kind != "text":
-            state.block_kind = "str"
-            return piece
-        # Unsigned text after a signed text part continues its block (same
-        # index), so a streamed answer whose first piece carries the
-        # signature aggregates into the same block as invoke.
-        piece = {"type": "text", "text": piece}
+        return _plain(piece, state, mergeable)
     if piece is None:
         return None
+    if kind.group in _TEXTS:
+        text = piece[kind.group]
+        if state.pending or (not text.isascii() and SURROGATE.search(text)):
+            piece[kind.group] = _mend(text, state)
+    elif isinstance(part.get("text"), str) and part["text"]:
+        # Text beside another kind's data: kept with the block, not lost.
+        piece["extras"] = {**piece.get("extras", {}), "text": part["text"]}
     return _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
 
 
+_TEXTS = frozenset({"text", "thinking"})
+
+
+def _plain(
+    text: str, state: StreamState, mergeable: bool = True
+) -> str | dict[str, Any] | None:
+    """Unsigned text: a plain string, or the continuation of a signed block."""
+    if state.pending or (not text.isascii() and SURROGATE.search(text)):
+        text = _mend(text, state)
+    if not text:
+        return None
+    if state.block_kind != "text":
+        state.block_kind = "str"
+        return text
+    # Unsigned text after a signed text part continues its block (same
+    # index), so a streamed answer whose first piece carries the signature
+    # aggregates into the same block as invoke.
+    return _block(state, "text", None, {"type": "text", "text": text}, mergeable)
+
+
+def _mend(text: str, state: StreamState) -> str:
+    """Text with split surrogate pairs joined and lone halves repaired.
+
+    A trailing high surrogate waits in ``state.pending`` for the next piece
+    (a relay may split a pair between events); :func:`_flush` repairs it if
+    nothing completes it.
+    """
+    text = state.pending + text
+    state.pending = ""
+    if text and "\ud800" <= text[-1] <= "\udbff":
+        state.pending, text = text[-1], text[:-1]
+    return mend(text)
+
+
+def _flush(state: StreamState) -> str | dict[str, Any] | None:
+    """A held surrogate half that nothing completed, as U+FFFD in its place."""
+    state.pending = ""
+    kind = state.block_kind
+    if kind == "thinking":
+        return {"type": "thinking", "thinking": "\ufffd", "index": state.block_index}
+    if kind == "text":
+        return {"type": "text", "text": "\ufffd", "index": state.block_index}
+    return "\ufffd"
+
+
 def _with_extras(
-    part: Part, extra: dict[str, Any], state: StreamState, calls: list[Call]
+    part: Part, extra: dict[str, Any], state: StreamState, calls: list[Item]
 ) -> str | dict[str, Any] | None:
     """A known kind carrying fields of a newer service version: keep them in
     the block's extras. Such a block is never merged with its neighbour, whose
@@ -273,10 +294,15 @@ class _Content:
 
 
 def _candidate_content(
-    candidate: Candidate, state: StreamState
-) -> tuple[str | list[Any], list[Call], dict[str, str]]:
+    candidate: Candidate, state: StreamState, final: bool
+) -> tuple[str | list[Any], list[Item]]:
+    """Content pieces and function calls of one candidate.
+
+    ``final``: nothing follows (invoke, or the stream's finishing event), so
+    a held surrogate half is repaired and a call still assembling is closed.
+    """
     pieces: list[str | dict[str, Any]] = []
-    calls: list[Call] = []
+    calls: list[Item] = []
     body = candidate.get("content")
     parts = body.get("parts") if isinstance(body, dict) else None
     for part in parts if isinstance(parts, list) else ():
@@ -284,20 +310,36 @@ def _candidate_content(
             piece = _convert_part(part, state, calls)
             if piece is not None:
                 pieces.append(piece)
-    signatures = {call.id: call.signature for call in calls if call.signature}
+    if final and (state.pending or state.assembly is not None):
+        if state.pending:
+            pieces.append(_flush(state))  # type: ignore[arg-type]
+        close(state, calls)
     if len(pieces) == 1:  # most stream events: nothing to join
         only = pieces[0]
-        return (only if isinstance(only, str) else [only]), calls, signatures
+        return (only if isinstance(only, str) else [only]), calls
     content = _Content()
     for piece in pieces:
         content.add(piece)
-    return content.value(), calls, signatures
+    return content.value(), calls
+
+
+_EVENT_SPELLINGS = {
+    snake(key): key for key in GenerateContentResponse.__annotations__
+} | {"block_reason": "blockReason"}
+_SNAKE_EVENT = frozenset(k for k, v in _EVENT_SPELLINGS.items() if k != v)
+
+
+def _camel(holder: dict[str, Any]) -> dict[str, Any]:
+    """An answer's (or prompt feedback's) top-level keys as camelCase."""
+    return {_EVENT_SPELLINGS.get(k, k): v for k, v in holder.items()}
 
 
 def _record_metadata(
     event: GenerateContentResponse, candidate: Candidate | None, state: StreamState
 ) -> None:
     meta = state.metadata
+    if not _SNAKE_EVENT.isdisjoint(event):
+        event = cast(GenerateContentResponse, _camel(cast("dict[str, Any]", event)))
     if isinstance(event.get("usageMetadata"), dict):
         state.usage = event["usageMetadata"]
     if event.get("modelVersion") and isinstance(event["modelVersion"], str):
@@ -306,27 +348,25 @@ def _record_metadata(
         # Only a string: the message id must be one (a hostile value would
         # make the message constructor raise a bare ValidationError).
         state.response_id = meta["response_id"] = event["responseId"]
+    if "createTime" in event:
+        meta["create_time"] = event["createTime"]  # Vertex AI-backed answers
     feedback = event.get("promptFeedback")
     if isinstance(feedback, dict):
         meta["prompt_feedback"] = snake_keys(feedback)
-        if feedback.get("blockReason"):
+        if _camel(cast("dict[str, Any]", feedback)).get("blockReason"):
             state.finished = True
     if candidate is None:
         return
-    fields = cast("dict[str, Any]", candidate)  # also keys of newer versions
-    for wire, key in _CANDIDATE_META.items():
-        if wire in fields:
-            value = fields[wire]
-            meta[key] = (
-                value if isinstance(value, str | int | float) else snake_keys(value)
-            )
-    for wire, value in fields.items():
-        # Candidate fields of a newer service version: kept under their
-        # snake_case name rather than lost (never overriding a known key).
-        if wire not in _CANDIDATE_META and wire not in ("content", "index"):
-            meta.setdefault(_snake(str(wire)), snake_keys(value))
-    if candidate.get("finishReason"):
-        state.finished = True
+    for wire, value in cast("dict[str, Any]", candidate).items():
+        key = _CANDIDATE_FIELDS.get(wire)
+        if key is None:
+            # Candidate fields of a newer service version: kept under their
+            # snake_case name rather than lost (never overriding a known key).
+            meta.setdefault(cached_snake(str(wire)), snake_keys(value))
+        elif key:
+            meta[key] = value if isinstance(value, _SCALARS) else snake_keys(value)
+            if key == "finish_reason" and value:
+                state.finished = True
 
 
 def _pick_candidate(event: GenerateContentResponse, index: int = 0) -> Candidate | None:
@@ -354,17 +394,24 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     answer = cast(GenerateContentResponse, event)
     candidate = _pick_candidate(answer)
     _record_metadata(answer, candidate, state)
-    content, calls, signatures = (
-        _candidate_content(candidate, state) if candidate else ("", [], {})
+    content, calls = (
+        _candidate_content(candidate, state, state.finished) if candidate else ("", [])
     )
     chunks: list[ToolCallChunk] = []
-    for call_id, name, args, _ in calls:
-        chunks.append(
-            tool_call_chunk(
-                name=name, args=json.dumps(args), id=call_id, index=state.tool_index
+    signatures: dict[str, str] = {}
+    for index, delta, call in calls:
+        if delta is not None:  # a piece of a call whose arguments are streamed
+            name, args, call_id, sig = delta.name, delta.args, delta.id, delta.signature
+        elif call is not None:
+            name, args, call_id, sig = (
+                call.name,
+                json.dumps(call.args),
+                call.id,
+                call.signature,
             )
-        )
-        state.tool_index += 1
+        if sig:
+            signatures[call_id or _assembled_id(calls, index)] = sig
+        chunks.append(tool_call_chunk(name=name, args=args, id=call_id, index=index))
     return AIMessageChunk(
         content=content,
         tool_call_chunks=chunks,
@@ -374,12 +421,27 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     )
 
 
+def _assembled_id(calls: list[Item], index: int) -> str:
+    return next(c.id for i, _, c in calls if i == index and c is not None)
+
+
+def _finish(state: StreamState) -> tuple[UsageMetadata | None, dict[str, Any]]:
+    """(usage, response_metadata) once the answer is complete."""
+    usage, whole = usage_parts(state.usage)
+    meta = {"model_provider": PROVIDER, "model_name": state.model, **state.metadata}
+    if whole is not None:
+        # The service's usage whole (per-modality details, Vertex AI's
+        # trafficType), beside the standard counts in usage_metadata.
+        meta["usage_metadata"] = whole
+    return usage, meta
+
+
 def final_chunk(state: StreamState) -> AIMessageChunk:
     """The closing chunk: usage (once, the last cumulative counts) and metadata."""
-    meta = {"model_provider": PROVIDER, "model_name": state.model, **state.metadata}
+    usage, meta = _finish(state)
     return AIMessageChunk(
         content="",
-        usage_metadata=usage_from(state.usage),
+        usage_metadata=usage,
         response_metadata=meta,
         id=state.response_id,
         chunk_position="last",
@@ -391,12 +453,19 @@ def _message(
 ) -> AIMessage:
     state = StreamState(model=model)
     _record_metadata(response, candidate, state)
-    content, calls, signatures = (
-        _candidate_content(candidate, state) if candidate else ("", [], {})
+    content, calls = (
+        _candidate_content(candidate, state, True) if candidate else ("", [])
     )
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    for call_id, name, args, _ in calls:
+    signatures: dict[str, str] = {}
+    usage, meta = _finish(state)
+    for _, _, call in calls:
+        if call is None:
+            continue
+        call_id, name, args, sig = call.id, call.name, call.args, call.signature
+        if sig:
+            signatures[call_id] = sig
         if isinstance(args, dict):
             tool_calls.append(tool_call(name=name, args=args, id=call_id))
         else:
@@ -413,12 +482,8 @@ def _message(
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         additional_kwargs={SIGNATURES_KEY: signatures} if signatures else {},
-        response_metadata={
-            "model_provider": PROVIDER,
-            "model_name": model,
-            **state.metadata,
-        },
-        usage_metadata=usage_from(state.usage),
+        response_metadata=meta,
+        usage_metadata=usage,
         id=state.response_id,
     )
 

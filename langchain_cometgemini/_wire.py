@@ -28,7 +28,9 @@ __all__ = [
     "FunctionResponse",
     "GenerateContentRequest",
     "GenerateContentResponse",
+    "ModalityTokenCount",
     "Part",
+    "PartialArg",
     "PromptFeedback",
     "UsageMetadata",
 ]
@@ -68,12 +70,39 @@ class FileData(TypedDict, total=False):
     fileUri: str
 
 
+class PartialArg(TypedDict, total=False):
+    """One streamed piece of a call's arguments (Vertex AI only).
+
+    ``jsonPath`` (RFC 9535, e.g. ``$.location`` or ``$.items[0].name``) says
+    where the value goes; exactly one typed value is set; ``willContinue``
+    says more pieces of the same path follow (a string's next characters).
+    See ``PartialArg`` in https://github.com/googleapis/googleapis/blob/master/google/cloud/aiplatform/v1/content.proto
+    and https://googleapis.github.io/js-genai/release_docs/interfaces/types.PartialArg.html
+    """
+
+    jsonPath: str
+    stringValue: str
+    numberValue: float
+    boolValue: bool
+    nullValue: str
+    willContinue: bool
+
+
 class FunctionCall(TypedDict, total=False):
-    """A call the model asks for. See https://ai.google.dev/api/caching#FunctionCall"""
+    """A call the model asks for. See https://ai.google.dev/api/caching#FunctionCall
+
+    Vertex AI may stream one call's arguments over several parts (when the
+    request sets ``toolConfig.functionCallingConfig.streamFunctionCallArguments``):
+    the first part names the call with ``willContinue: true``, nameless parts
+    carry ``partialArgs``, and an empty ``functionCall`` closes it. See
+    ``FunctionCall`` in https://github.com/googleapis/googleapis/blob/master/google/cloud/aiplatform/v1/content.proto
+    """
 
     id: str
     name: str
     args: dict[str, Any]
+    partialArgs: list[PartialArg]
+    willContinue: bool
 
 
 class FunctionResponse(TypedDict, total=False):
@@ -127,6 +156,8 @@ class Part(TypedDict, total=False):
     functionResponse: FunctionResponse
     executableCode: ExecutableCode
     codeExecutionResult: CodeExecutionResult
+    toolCall: dict[str, Any]
+    toolResponse: dict[str, Any]
 
 
 class Content(TypedDict, total=False):
@@ -179,10 +210,22 @@ class Candidate(TypedDict, total=False):
     tokenCount: int
 
 
+class ModalityTokenCount(TypedDict, total=False):
+    """Tokens of one modality (``TEXT``, ``IMAGE``, ``AUDIO``, ``VIDEO`` ...).
+
+    See https://ai.google.dev/api/generate-content#ModalityTokenCount
+    """
+
+    modality: str
+    tokenCount: int
+
+
 class UsageMetadata(TypedDict, total=False):
     """Token counts (cumulative in a stream).
 
-    See https://ai.google.dev/api/generate-content#UsageMetadata
+    ``trafficType`` comes from Vertex AI-backed answers. See
+    https://ai.google.dev/api/generate-content#UsageMetadata and
+    https://cloud.google.com/vertex-ai/docs/reference/rest/v1/GenerateContentResponse#UsageMetadata
     """
 
     promptTokenCount: int
@@ -191,6 +234,12 @@ class UsageMetadata(TypedDict, total=False):
     toolUsePromptTokenCount: int
     thoughtsTokenCount: int
     totalTokenCount: int
+    promptTokensDetails: list[ModalityTokenCount]
+    cacheTokensDetails: list[ModalityTokenCount]
+    candidatesTokensDetails: list[ModalityTokenCount]
+    toolUsePromptTokensDetails: list[ModalityTokenCount]
+    trafficType: str
+    serviceTier: str
 
 
 class PromptFeedback(TypedDict, total=False):
@@ -214,3 +263,5 @@ class GenerateContentResponse(TypedDict, total=False):
     usageMetadata: UsageMetadata
     modelVersion: str
     responseId: str
+    createTime: str
+    """Vertex AI only. See https://cloud.google.com/vertex-ai/docs/reference/rest/v1/GenerateContentResponse"""
