@@ -527,7 +527,8 @@ def _headers(
 
 def _passed(events: list[Any], response: httpx.Response) -> Iterator[Any]:
     """Decoded events in order, up to an error object (a relay's error event),
-    which is raised where it stands: the events before it count as shown."""
+    which is raised where it stands: the events before it count as shown.
+    """
     for event in events:
         if type(event) is dict and event.get("error"):
             raise _error_event(event, response)
