@@ -213,7 +213,11 @@ def _convert_part(
         piece = {"type": "text", "text": piece}
     if piece is None:
         return None
-    return _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
+    before = state.block_index
+    block = _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
+    if kind.chain is not None and not kind.chain(block, block["index"] == before):
+        state.block_kind = ""  # the next part opens a block of its own
+    return block
 
 
 def _with_extras(
