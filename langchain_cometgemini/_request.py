@@ -235,23 +235,28 @@ def _check_refs(response: Any, parts: list[Part], function: str) -> None:
 
 
 def _add_response(
-    turn: list[Part], response: Part, after: list[Part], order: Mapping[str, int]
+    turn: list[Part],
+    response: Part,
+    after: list[Part],
+    rank: int,
+    ranks: dict[int, int],
 ) -> None:
     """Put a function response into the user turn of its step.
 
-    Responses go first, in the order of the calls they answer (ToolMessages
-    may come in any order; Gemini 3 pairs responses with calls by id, name
-    and count, and a call without id by position), then any media that
-    follows them. See https://ai.google.dev/gemini-api/docs/function-calling
+    Responses go first, in the order of the calls they answer (``rank``;
+    ToolMessages may come in any order, and Gemini 3 pairs responses with
+    calls by id, name and count, a call without id by position), then any
+    media that follows them. ``ranks`` remembers the rank of each response
+    placed (by object id: a response to a call without id has no id on the
+    wire). See https://ai.google.dev/gemini-api/docs/function-calling
     """
-    rank = order.get(str(response["functionResponse"].get("id", "")), len(order))
     first = next((i for i, p in enumerate(turn) if "functionResponse" in p), None)
     at = len(turn) if first is None else first
     while at < len(turn) and "functionResponse" in turn[at]:
-        other = str(turn[at]["functionResponse"].get("id", ""))
-        if order.get(other, len(order)) > rank:
+        if ranks.get(id(turn[at]), rank) > rank:
             break
         at += 1
+    ranks[id(response)] = rank
     turn.insert(at, response)
     turn.extend(after)
 
@@ -297,6 +302,7 @@ def build_contents(
     contents: list[dict[str, Any]] = []
     call_names: dict[str, str] = {}
     call_order: dict[str, int] = {}
+    ranks: dict[int, int] = {}
     nested = placeholder  # Gemini 3 takes media inside function responses
     for message in messages:
         if isinstance(message, SystemMessage) or (
@@ -313,9 +319,11 @@ def build_contents(
             parts = _ai_parts(message, media, placeholder)
         elif isinstance(message, ToolMessage):
             response, after = _tool_response(message, call_names, media, nested)
+            rank = call_order.get(message.tool_call_id, len(call_order))
             if contents and contents[-1]["role"] == "user":
-                _add_response(contents[-1]["parts"], response, after, call_order)
+                _add_response(contents[-1]["parts"], response, after, rank, ranks)
                 continue
+            ranks[id(response)] = rank
             parts = [response, *after]
         elif isinstance(message, FunctionMessage):
             parts = [
