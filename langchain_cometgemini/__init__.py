@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         GeminiStreamError,
         GeminiTimeoutError,
     )
+    from langchain_cometgemini.audio import save_audio
     from langchain_cometgemini.chat_models import ChatCometGemini
     from langchain_cometgemini.images import save_images
 
@@ -45,11 +46,14 @@ __all__ = [
     "GeminiStreamError",
     "GeminiTimeoutError",
     "__version__",
+    "save_audio",
     "save_images",
 ]
-_MODULE_OF = {"ChatCometGemini": "chat_models", "save_images": "images"} | {
-    name: "_errors" for name in __all__ if name.endswith("Error")
-}
+_MODULE_OF = {
+    "ChatCometGemini": "chat_models",
+    "save_audio": "audio",
+    "save_images": "images",
+} | {name: "_errors" for name in __all__ if name.endswith("Error")}
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ __all__ = [
     "genai_media_part",
     "media_part",
     "media_urls",
+    "part_options",
     "url_part",
 ]
 
@@ -142,7 +143,17 @@ def url_part(url: str, mime: str | None, kind: str, media: Media) -> Part:
 
 
 def media_part(block: Mapping[str, Any], media: Media) -> Part:
-    """A v1 (or v0.3 ``source_type``) data block -> ``inlineData``/``fileData``."""
+    """A v1 (or v0.3 ``source_type``) data block -> ``inlineData``/``fileData``,
+    with the block's per-part options (:func:`part_options`) beside it.
+    """
+    part = _media_data(block, media)
+    extras = block.get("extras")
+    if isinstance(extras, Mapping) and extras:
+        part.update(part_options(extras, str(block["type"])))
+    return part
+
+
+def _media_data(block: Mapping[str, Any], media: Media) -> Part:
     kind = str(block["type"])
     mime = block.get("mime_type")
     source = block.get("source_type")
@@ -185,3 +196,94 @@ def genai_media_part(block: Mapping[str, Any]) -> Part:
     if isinstance(data, bytes):
         data = base64.b64encode(data).decode()
     return _inline(str(data), block.get("mime_type"), "file")
+
+
+# -- per-part options ----------------------------------------------------------
+
+_LEVELS = ("unspecified", "low", "medium", "high", "ultra_high")
+_DURATION = re.compile(r"^\d+(\.\d{1,9})?s$")
+_VIDEO_KEYS = {
+    "start_offset": "startOffset",
+    "startOffset": "startOffset",
+    "end_offset": "endOffset",
+    "endOffset": "endOffset",
+    "fps": "fps",
+}
+
+
+def _level(value: Any) -> str:
+    text = str(getattr(value, "name", value)).strip()
+    short = text.lower().removeprefix("media_resolution_")
+    if short not in _LEVELS:
+        raise ValueError(
+            f"media_resolution {value!r} on a content block: use one of "
+            f"{list(_LEVELS[1:])} (or MEDIA_RESOLUTION_<LEVEL>)."
+        )
+    return f"MEDIA_RESOLUTION_{short.upper()}"
+
+
+def _duration(name: str, value: Any) -> str:
+    """Seconds (a number, ``timedelta`` or ``"12.5s"``) -> the ``Duration`` string
+    the REST API takes (https://protobuf.dev/reference/protobuf/google.protobuf/#duration).
+    """
+    seconds = getattr(value, "total_seconds", None)
+    if callable(seconds):
+        value = seconds()
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return f"{value:g}s"
+    if isinstance(value, str) and _DURATION.match(value.strip()):
+        return value.strip()
+    raise ValueError(
+        f"video_metadata.{name} must be seconds (a number >= 0, a timedelta or a "
+        f"string like '12.5s'), got {value!r}"
+    )
+
+
+def _video_metadata(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            "video_metadata on a content block must be a dict such as "
+            f"{{'start_offset': 10, 'end_offset': 20, 'fps': 2}}, got {value!r}"
+        )
+    metadata: dict[str, Any] = {}
+    for key, raw in value.items():
+        wire = _VIDEO_KEYS.get(str(key))
+        if wire is None:
+            raise ValueError(
+                f"video_metadata: unknown key {key!r}; known: start_offset, "
+                "end_offset, fps"
+            )
+        if wire == "fps":
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+                raise ValueError(f"video_metadata.fps must be > 0, got {raw!r}")
+            metadata[wire] = raw
+        else:
+            metadata[wire] = _duration(str(key), raw)
+    return metadata
+
+
+def part_options(extras: Mapping[str, Any], kind: str) -> Part:
+    """A content block's per-part input options -> the part's fields.
+
+    ``media_resolution`` (``"low"`` ... ``"ultra_high"``) becomes the part's
+    ``mediaResolution: {"level": ...}`` (Gemini 3 takes it per part); a video's
+    ``video_metadata`` (``start_offset`` / ``end_offset`` in seconds, ``fps``)
+    becomes ``videoMetadata``. Both are read from the block's ``extras``, in
+    snake_case or the wire's camelCase. Other extras are not sent.
+    See https://ai.google.dev/api/caching#Part and
+    https://ai.google.dev/gemini-api/docs/media-resolution
+    """
+    options: dict[str, Any] = {}
+    level = extras.get("media_resolution", extras.get("mediaResolution"))
+    if isinstance(level, Mapping):
+        level = level.get("level")
+    if level is not None:
+        options["mediaResolution"] = {"level": _level(level)}
+    video = extras.get("video_metadata", extras.get("videoMetadata"))
+    if video is not None:
+        if kind not in ("video", "file", "media"):
+            raise ValueError(
+                f"video_metadata was given on a {kind!r} block; it applies to videos."
+            )
+        options["videoMetadata"] = _video_metadata(video)
+    return options  # type: ignore[return-value]

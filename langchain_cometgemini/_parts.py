@@ -47,6 +47,7 @@ from langchain_cometgemini._wire import (
 
 __all__ = [
     "BLOCK_BUILDERS",
+    "GENERATED_ID_PREFIX",
     "KNOWN_PART_KEYS",
     "PARSED_KINDS",
     "PART_KINDS",
@@ -132,6 +133,12 @@ class PartKind:
         """The part key as the REST reference and as the proto spell it."""
         return self.key, snake(self.key)
 
+    chain: Callable[[Block, bool], bool] | None = None
+    """For a merging kind: given a block and whether it continues the previous
+    block (same index), trims what must not be joined twice and says whether
+    the next part may continue it (audio pieces join only while their base64
+    can be concatenated)."""
+
     def matches(self, part: Part) -> bool:
         """Whether the parser converts ``part`` as this kind."""
         return (
@@ -183,16 +190,51 @@ def _image(part: Part, signature: str | None) -> Piece:
     return _signed({"type": "image_url", "image_url": {"url": url}}, signature)
 
 
+GENERATED_ID_PREFIX = "lc_gemini_"
+"""Start of the ids the parser makes for calls the service sent without one;
+such ids are never sent back (Gemini matches those calls by name and order,
+and an id it never issued must not be invented)."""
+
+
+def _mime(part: Part) -> str:
+    return str(part["inlineData"].get("mimeType", "application/octet-stream"))
+
+
+def _is_audio(part: Part) -> bool:
+    return _mime(part).lower().startswith("audio/")
+
+
+def _audio(part: Part, signature: str | None) -> Piece:
+    """Audio output (TTS, ``responseModalities: ["AUDIO"]``) -> a standard v1
+    ``audio`` block; e.g. ``audio/L16;codec=pcm;rate=24000`` for raw PCM.
+    See https://ai.google.dev/gemini-api/docs/speech-generation
+    """
+    data = str(part["inlineData"].get("data", ""))
+    return _signed(
+        {"type": "audio", "base64": data, "mime_type": _mime(part)}, signature
+    )
+
+
+def _audio_chain(block: Block, continued: bool) -> bool:
+    # A continuing piece must not repeat the mime type (LangChain's merge
+    # concatenates strings); base64 joins by concatenation only after a piece
+    # whose length is a multiple of 4 with no padding.
+    if continued:
+        block.pop("mime_type", None)
+    data = block.get("base64", "")
+    return len(data) % 4 == 0 and not data.endswith("=")
+
+
 def _function_call(part: Part, signature: str | None) -> Piece:
     call = part["functionCall"]
+    call_id = str(call.get("id") or f"{GENERATED_ID_PREFIX}{uuid.uuid4()}")
     if call and "partialArgs" not in call and "willContinue" not in call:
-        call_id = str(call.get("id") or uuid.uuid4())
         return Call(call_id, str(call.get("name", "")), call.get("args", {}), signature)
     # A piece of a call streamed in parts (Vertex AI), or the empty
     # functionCall that closes one: assembled by the parser (``_calls``).
     partial = call.get("partialArgs")
     return Call(
-        str(call.get("id") or uuid.uuid4()),
+        call_id,
         str(call.get("name", "")),
         call.get("args"),
         signature,
@@ -253,6 +295,11 @@ def _image_url_part(block: Mapping[str, Any], media: Media) -> Part:
     return with_signature(url_part(url, None, "image", media), block)
 
 
+def _media_part(block: Mapping[str, Any], media: Media) -> Part:
+    # A model's audio answer sent back in history keeps its signature.
+    return with_signature(media_part(block, media), block)
+
+
 def _genai_media_part(block: Mapping[str, Any], media: Media) -> Part:
     return genai_media_part(block)
 
@@ -294,7 +341,7 @@ def _as_sent(block: Mapping[str, Any], media: Media) -> Part:
 
 _MEDIA: dict[str, FromBlock] = {
     "image_url": _image_url_part,
-    **dict.fromkeys(MEDIA_TYPES, media_part),
+    **dict.fromkeys(MEDIA_TYPES, _media_part),
     "media": _genai_media_part,  # langchain-google-genai's own block
 }
 
@@ -330,6 +377,15 @@ PART_KINDS: tuple[PartKind, ...] = (
         from_blocks={"text": _text_part},
         group="text",
         merge=True,
+    ),
+    PartKind(
+        "audio",
+        "inlineData",
+        when=_is_audio,
+        to_block=_audio,
+        group="audio",
+        merge=True,
+        chain=_audio_chain,
     ),
     # Media blocks become inlineData, or fileData when they refer by URI.
     # Inline data other than images is kept whole (to_block declines it).

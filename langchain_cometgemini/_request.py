@@ -26,9 +26,14 @@ from langchain_core.messages import (
 
 from langchain_cometgemini._history import ai_blocks, from_gemini
 from langchain_cometgemini._media import Media, media_urls
-from langchain_cometgemini._parts import BLOCK_BUILDERS, unsupported_block
+from langchain_cometgemini._parts import (
+    BLOCK_BUILDERS,
+    GENERATED_ID_PREFIX,
+    unsupported_block,
+)
 from langchain_cometgemini._wire import (
     SIGNATURES_KEY,
+    Blob,
     FunctionCall,
     FunctionResponse,
     Part,
@@ -106,8 +111,8 @@ def _ai_parts(message: AIMessage, media: Media, placeholder: bool) -> list[Part]
     for call in message.tool_calls:
         function_call: FunctionCall = {"name": call["name"], "args": call["args"]}
         call_id = call.get("id")
-        if call_id:
-            function_call["id"] = call_id
+        if call_id and not call_id.startswith(GENERATED_ID_PREFIX):
+            function_call["id"] = call_id  # echoed; an id we made up is not
         part: Part = {"functionCall": function_call}
         signature = signatures.get(call_id)
         if signature:
@@ -123,10 +128,27 @@ def _ai_parts(message: AIMessage, media: Media, placeholder: bool) -> list[Part]
     return parts + calls
 
 
+NESTED_MEDIA_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/webp", "application/pdf", "text/plain"}
+)
+"""Inline media Gemini 3 takes inside ``functionResponse.parts``, as listed in
+https://ai.google.dev/gemini-api/docs/function-calling#multimodal (each such
+part must be ``inlineData``). Other media of a tool result (audio, video,
+files by URI) follows the function responses as parts of the same user turn,
+which Gemini 3 and 2.5 both read (docs/tool_results.md)."""
+
+
 def _tool_response(
-    message: ToolMessage, names: Mapping[str, str], media: Media
-) -> list[Part]:
-    """A ToolMessage -> ``functionResponse`` (+ any media it carries, after it)."""
+    message: ToolMessage, names: Mapping[str, str], media: Media, nested: bool
+) -> tuple[Part, list[Part]]:
+    """A ToolMessage -> (its ``functionResponse``, media that follows it).
+
+    Text and JSON blocks make the JSON ``response`` (``{"output": ...}``, or
+    ``{"error": ...}`` for ``status="error"``: the keys the API documents);
+    with ``nested`` (Gemini 3) inline images, PDFs and text files go in the
+    response's own ``parts``, any other media after the responses.
+    See https://ai.google.dev/api/caching#FunctionResponse
+    """
     name = message.name or names.get(message.tool_call_id)
     if not name:
         raise ValueError(
@@ -134,6 +156,7 @@ def _tool_response(
             "call in the preceding AIMessages; Gemini needs the function name."
         )
     extra: list[Part] = []
+    inner: list[Part] = []
     if isinstance(message.content, str):
         result: Any = _maybe_json(message.content)
     else:
@@ -146,7 +169,7 @@ def _tool_response(
             ):
                 part = _block_to_part(block, media)
                 if part is not None:
-                    extra.append(part)
+                    _place_media(part, block, nested, inner, extra)
             elif isinstance(block, dict):
                 texts.append(block.get("json", block.get("text")))
             else:
@@ -154,11 +177,92 @@ def _tool_response(
         result = texts[0] if len(texts) == 1 else texts
         result = _maybe_json(result) if isinstance(result, str) else result
     key = "error" if message.status == "error" else "output"
-    response = result if isinstance(result, dict) and key == "output" else {key: result}
+    if inner and result == []:
+        response: dict[str, Any] = {}  # the media is the whole result
+    else:
+        response = (
+            result if isinstance(result, dict) and key == "output" else {key: result}
+        )
     function_response: FunctionResponse = {"name": name, "response": response}
-    if message.tool_call_id:
-        function_response["id"] = message.tool_call_id
-    return [{"functionResponse": function_response}, *extra]
+    if inner:
+        _check_refs(response, inner, name)
+        function_response["parts"] = inner
+    call_id = message.tool_call_id
+    if call_id and not call_id.startswith(GENERATED_ID_PREFIX):
+        function_response["id"] = call_id
+    return {"functionResponse": function_response}, extra
+
+
+def _place_media(
+    part: Part,
+    block: Mapping[str, Any],
+    nested: bool,
+    inner: list[Part],
+    out: list[Part],
+) -> None:
+    blob = part.get("inlineData")
+    mime = str(blob.get("mimeType", "")).lower() if blob else ""
+    if not (nested and blob is not None and mime in NESTED_MEDIA_TYPES):
+        out.append(part)
+        return
+    extras = block.get("extras")
+    name = extras.get("display_name") if isinstance(extras, Mapping) else None
+    name = name or block.get("filename")
+    inline: Blob = {"mimeType": blob["mimeType"], "data": blob.get("data", "")}
+    if name:
+        inline["displayName"] = str(name)
+    inner.append({"inlineData": inline})
+
+
+def _check_refs(response: Any, parts: list[Part], function: str) -> None:
+    """Display names unique, and each ``{"$ref": name}`` naming one of them."""
+    names = [p["inlineData"].get("displayName") for p in parts]
+    given = [n for n in names if n]
+    if len(set(given)) != len(given):
+        raise ValueError(
+            f"The result of {function!r} has media sharing a display_name "
+            f"({given}); Gemini needs each one unique."
+        )
+    stack = [response]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref not in given:
+                raise ValueError(
+                    f"The result of {function!r} refers to {{'$ref': {ref!r}}} but "
+                    f"no media block has that display_name (given: {given})."
+                )
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _add_response(
+    turn: list[Part],
+    response: Part,
+    after: list[Part],
+    rank: int,
+    ranks: dict[int, int],
+) -> None:
+    """Put a function response into the user turn of its step.
+
+    Responses go first, in the order of the calls they answer (``rank``;
+    ToolMessages may come in any order, and Gemini 3 pairs responses with
+    calls by id, name and count, a call without id by position), then any
+    media that follows them. ``ranks`` remembers the rank of each response
+    placed (by object id: a response to a call without id has no id on the
+    wire). See https://ai.google.dev/gemini-api/docs/function-calling
+    """
+    first = next((i for i, p in enumerate(turn) if "functionResponse" in p), None)
+    at = len(turn) if first is None else first
+    while at < len(turn) and "functionResponse" in turn[at]:
+        if ranks.get(id(turn[at]), rank) > rank:
+            break
+        at += 1
+    ranks[id(response)] = rank
+    turn.insert(at, response)
+    turn.extend(after)
 
 
 def _maybe_json(text: str) -> Any:
@@ -201,6 +305,9 @@ def build_contents(
     system: list[Part] = []
     contents: list[dict[str, Any]] = []
     call_names: dict[str, str] = {}
+    call_order: dict[str, int] = {}
+    ranks: dict[int, int] = {}
+    nested = placeholder  # Gemini 3 takes media inside function responses
     for message in messages:
         if isinstance(message, SystemMessage) or (
             isinstance(message, ChatMessage) and message.role == "system"
@@ -209,12 +316,19 @@ def build_contents(
             continue
         role = _role(message)
         if isinstance(message, AIMessage):
-            for call in message.tool_calls:
+            for position, call in enumerate(message.tool_calls):
                 if call.get("id"):
                     call_names[str(call["id"])] = call["name"]
+                    call_order[str(call["id"])] = position
             parts = _ai_parts(message, media, placeholder)
         elif isinstance(message, ToolMessage):
-            parts = _tool_response(message, call_names, media)
+            response, after = _tool_response(message, call_names, media, nested)
+            rank = call_order.get(message.tool_call_id, len(call_order))
+            if contents and contents[-1]["role"] == "user":
+                _add_response(contents[-1]["parts"], response, after, rank, ranks)
+                continue
+            ranks[id(response)] = rank
+            parts = [response, *after]
         elif isinstance(message, FunctionMessage):
             parts = [
                 {

@@ -189,7 +189,11 @@ def _convert_part(
     elif isinstance(part.get("text"), str) and part["text"]:
         # Text beside another kind's data: kept with the block, not lost.
         piece["extras"] = {**piece.get("extras", {}), "text": part["text"]}
-    return _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
+    before = state.block_index
+    block = _block(state, kind.group, sig, piece, merge=kind.merge and mergeable)
+    if kind.chain is not None and not kind.chain(block, block["index"] == before):
+        state.block_kind = ""  # the next part opens a block of its own
+    return block
 
 
 _TEXTS = frozenset({"text", "thinking"})

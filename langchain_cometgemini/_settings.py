@@ -48,10 +48,12 @@ __all__ = [
     "RequestSettings",
     "SettingsTable",
     "Wire",
+    "check_cached_content",
     "check_settings",
     "normalize_image_config",
     "normalize_media_resolution",
     "normalize_safety_settings",
+    "normalize_speech_config",
 ]
 
 Place = Literal[
@@ -176,25 +178,38 @@ def normalize_safety_settings(value: Any) -> list[dict[str, str]] | None:
     return settings
 
 
-IMAGE_SIZES = ("1K", "2K", "4K")
+IMAGE_SIZES = ("512", "1K", "2K", "4K")
+"""Sizes the image models take today (docs/images.md lists them per model);
+the check accepts any size of the same shape, so newer sizes need no release."""
+_IMAGE_SIZE = re.compile(r"^(?P<n>[1-9][0-9]*)(?P<k>K?)$")
 _ASPECT_RATIO = re.compile(r"^[1-9][0-9]*:[1-9][0-9]*$")
 _IMAGE_KEYS = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
 
 
+def _image_size(raw: Any) -> str:
+    """``"1k"`` -> ``"1K"``. A size is a power of two, in pixels (``"512"``)
+    or in K (``"1K"``, ``"2K"``, ``"4K"``): the shape every size Gemini
+    documents has (https://ai.google.dev/gemini-api/docs/image-generation).
+    """
+    match = _IMAGE_SIZE.match(raw.strip().upper()) if isinstance(raw, str) else None
+    number = int(match.group("n")) if match else 0
+    if not match or number & (number - 1) or (not match.group("k") and number < 64):
+        raise ValueError(
+            "image_config.image_size must be a size string such as "
+            f"{', '.join(repr(s) for s in IMAGE_SIZES)} (a power of two, in "
+            f"pixels or K), got {raw!r}"
+        )
+    return f"{number}{match.group('k')}"
+
+
 def _image_value(wire: str, raw: Any) -> Any:
     if wire == "imageSize":
-        size = str(raw).upper()
-        if size not in IMAGE_SIZES:
-            raise ValueError(
-                f"image_config.image_size must be one of {list(IMAGE_SIZES)}, "
-                f"got {raw!r}"
-            )
-        return size
+        return _image_size(raw)
     if wire == "aspectRatio":
         if not isinstance(raw, str) or not _ASPECT_RATIO.match(raw.strip()):
             raise ValueError(
                 "image_config.aspect_ratio must be 'W:H' with whole numbers "
-                f"(e.g. '16:9', '1:1'), got {raw!r}"
+                f"(e.g. '16:9', '1:1', '21:9'), got {raw!r}"
             )
         return raw.strip()
     return raw
@@ -203,8 +218,9 @@ def _image_value(wire: str, raw: Any) -> Any:
 def normalize_image_config(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Check ``image_config`` and return it with wire (camelCase) keys.
 
-    ``image_size`` must be ``"1K"``, ``"2K"`` or ``"4K"`` (case-insensitive) and
-    ``aspect_ratio`` look like ``"16:9"``; a bad value raises ``ValueError``
+    ``image_size`` must have the shape of a size (``"512"``, ``"1K"``, ``"2K"``,
+    ``"4K"``; case-insensitive) and ``aspect_ratio`` look like ``"16:9"``; the
+    values each model takes are in docs/images.md. A bad value raises ``ValueError``
     naming the field, before anything is sent. Other keys are camelCased and
     passed through for fields this package does not model yet. Idempotent: a
     normalized config normalizes to itself.
@@ -228,6 +244,123 @@ def normalize_image_config(value: Mapping[str, Any] | None) -> dict[str, Any] | 
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(word.capitalize() for word in rest)
+
+
+def _voice(value: Any, where: str) -> dict[str, Any]:
+    """A voice name, or a wire ``voiceConfig`` -> ``voiceConfig``."""
+    if isinstance(value, str) and value.strip():
+        return {"prebuiltVoiceConfig": {"voiceName": value.strip()}}
+    if isinstance(value, Mapping):
+        prebuilt = value.get("prebuiltVoiceConfig", value.get("prebuilt_voice_config"))
+        name = (
+            prebuilt.get("voiceName", prebuilt.get("voice_name"))
+            if isinstance(prebuilt, Mapping)
+            else None
+        )
+        if isinstance(name, str) and name.strip():
+            return {"prebuiltVoiceConfig": {"voiceName": name.strip()}}
+    raise ValueError(
+        f"speech_config: {where} must be a voice name such as 'Kore', got {value!r}"
+    )
+
+
+def _speakers(value: Any) -> list[dict[str, Any]]:
+    """``{"Joe": "Kore"}``, ``[{"speaker": "Joe", "voice": "Kore"}]`` or the
+    wire's ``speakerVoiceConfigs`` -> ``speakerVoiceConfigs``.
+    """
+    if isinstance(value, Mapping):
+        value = value.get(
+            "speakerVoiceConfigs",
+            value.get(
+                "speaker_voice_configs",
+                [{"speaker": k, "voice": v} for k, v in value.items()],
+            ),
+        )
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(
+            "speech_config: speakers must be {speaker: voice} or a list of "
+            f"{{'speaker': ..., 'voice': ...}}, got {value!r}"
+        )
+    configs, seen = [], set()
+    for entry in value:
+        speaker = entry.get("speaker") if isinstance(entry, Mapping) else None
+        if not isinstance(speaker, str) or not speaker.strip() or speaker in seen:
+            raise ValueError(
+                f"speech_config: each speaker needs a unique name, got {entry!r}"
+            )
+        seen.add(speaker)
+        voice = entry.get("voice", entry.get("voice_config", entry.get("voiceConfig")))
+        voice = voice if voice is not None else entry.get("voice_name")
+        configs.append(
+            {"speaker": speaker, "voiceConfig": _voice(voice, f"speaker {speaker!r}")}
+        )
+    return configs
+
+
+_SPEECH_KEYS = frozenset(
+    {
+        "voice",
+        "voice_name",
+        "voice_config",
+        "voiceConfig",
+        "speakers",
+        "multi_speaker_voice_config",
+        "multiSpeakerVoiceConfig",
+        "language_code",
+        "languageCode",
+    }
+)
+
+
+def normalize_speech_config(value: Any) -> dict[str, Any] | None:
+    """The voice(s) of a text-to-speech answer -> ``speechConfig``.
+
+    Friendly shapes: ``"Kore"`` or ``{"voice": "Kore"}`` (one voice),
+    ``{"speakers": {"Joe": "Kore", "Jane": "Puck"}}`` (multi-speaker; the
+    names are the speakers as the prompt writes them), optionally with
+    ``language_code``; the wire shape (``voiceConfig`` /
+    ``multiSpeakerVoiceConfig``, camelCase or snake_case) is accepted too.
+    Idempotent. See https://ai.google.dev/api/generate-content#SpeechConfig
+    and https://ai.google.dev/gemini-api/docs/speech-generation
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"voice": value}
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError(
+            "speech_config must be a voice name, {'voice': ...} or "
+            f"{{'speakers': {{speaker: voice}}}}, got {value!r}"
+        )
+    unknown = sorted(str(k) for k in value if k not in _SPEECH_KEYS)
+    if unknown:
+        raise ValueError(f"speech_config: unknown keys {unknown}")
+    single = [
+        value[k]
+        for k in ("voice", "voice_name", "voice_config", "voiceConfig")
+        if k in value
+    ]
+    multi = [
+        value[k]
+        for k in ("speakers", "multi_speaker_voice_config", "multiSpeakerVoiceConfig")
+        if k in value
+    ]
+    if len(single) + len(multi) != 1:
+        raise ValueError(
+            "speech_config: give one voice or speakers (multi-speaker), not "
+            f"{'both' if single and multi else 'neither'}"
+        )
+    config: dict[str, Any] = (
+        {"voiceConfig": _voice(single[0], "voice")}
+        if single
+        else {"multiSpeakerVoiceConfig": {"speakerVoiceConfigs": _speakers(multi[0])}}
+    )
+    language = value.get("language_code", value.get("languageCode"))
+    if language is not None:
+        if not isinstance(language, str) or not language.strip():
+            raise ValueError(f"speech_config.language_code: got {language!r}")
+        config["languageCode"] = language.strip()
+    return config
 
 
 _MEDIA_RESOLUTIONS = {"unspecified", "low", "medium", "high"}
@@ -261,6 +394,32 @@ def check_settings(values: Mapping[str, Any]) -> None:
     if overlap:
         raise ValueError(
             f"model_kwargs: {sorted(overlap)} have their own fields; use those."
+        )
+
+
+_CACHE_CONFLICTS = {
+    "systemInstruction": "the system message",
+    "tools": "tools",
+    "toolConfig": "tool_choice / tool_config",
+}
+
+
+def check_cached_content(body: Mapping[str, Any]) -> None:
+    """Refuse, before sending, a request the service answers 400.
+
+    With ``cachedContent`` the system instruction, tools and tool config must
+    live in the cache itself; a request that also carries them is rejected.
+    See https://ai.google.dev/gemini-api/docs/caching and docs/caching.md.
+    """
+    if not body.get("cachedContent"):
+        return
+    clash = [name for key, name in _CACHE_CONFLICTS.items() if body.get(key)]
+    if clash:
+        raise ValueError(
+            f"cached_content={body['cachedContent']!r} cannot be sent with "
+            f"{', '.join(clash)}: Gemini takes them only inside the cache. Create "
+            "the cache with system_instruction / tools / tool_config and drop them "
+            "from this call (see docs/caching.md)."
         )
 
 
@@ -317,6 +476,12 @@ class RequestSettings(BaseModel):
         AfterValidator(normalize_image_config),
     ] = None
     """``{"aspect_ratio": "16:9", "image_size": "2K"}``; kept in wire form."""
+    speech_config: Annotated[
+        dict[str, Any] | str | None,
+        Config("speechConfig", EMPTY),
+        AfterValidator(normalize_speech_config),
+    ] = None
+    """Voice(s) for audio answers: ``"Kore"`` or ``{"speakers": {"Joe": "Kore"}}``."""
     thinking_budget: Annotated[int | None, Thinking("budget")] = Field(
         default=None, ge=-1
     )

@@ -57,10 +57,15 @@ uses in its blocks. See https://ai.google.dev/api/caching#Outcome"""
 
 
 class Blob(TypedDict, total=False):
-    """Raw media bytes, base64 in JSON. See https://ai.google.dev/api/caching#Blob"""
+    """Raw media bytes, base64 in JSON. See https://ai.google.dev/api/caching#Blob
+
+    ``displayName`` only inside ``FunctionResponse.parts``, where the JSON
+    ``response`` may refer to the part as ``{"$ref": displayName}``.
+    """
 
     mimeType: str
     data: str
+    displayName: str
 
 
 class FileData(TypedDict, total=False):
@@ -114,6 +119,9 @@ class FunctionResponse(TypedDict, total=False):
     id: str
     name: str
     response: dict[str, Any]
+    parts: list[Part]
+    """Media the function returned (Gemini 3): ``inlineData`` parts only. See
+    https://ai.google.dev/gemini-api/docs/function-calling#multimodal"""
 
 
 class ExecutableCode(TypedDict, total=False):
@@ -158,6 +166,10 @@ class Part(TypedDict, total=False):
     codeExecutionResult: CodeExecutionResult
     toolCall: dict[str, Any]
     toolResponse: dict[str, Any]
+    mediaResolution: dict[str, str]
+    """Per-part input resolution, ``{"level": "MEDIA_RESOLUTION_HIGH"}`` (Gemini 3)."""
+    videoMetadata: dict[str, Any]
+    """``startOffset`` / ``endOffset`` (Duration strings) and ``fps`` of a video."""
 
 
 class Content(TypedDict, total=False):

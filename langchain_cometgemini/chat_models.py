@@ -63,7 +63,11 @@ from langchain_cometgemini._response import (
     parse_event,
     response_to_result,
 )
-from langchain_cometgemini._settings import RequestSettings, SettingsTable
+from langchain_cometgemini._settings import (
+    RequestSettings,
+    SettingsTable,
+    check_cached_content,
+)
 from langchain_cometgemini._tools import (
     _is_pydantic_class,
     convert_tools,
@@ -355,6 +359,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
         media: Mapping[str, tuple[bytes, str | None]],
+        *,
+        generate: bool = True,
     ) -> _Call:
         overrides, request = self._split_kwargs(stop, kwargs)
         options = self._options(overrides)
@@ -374,6 +380,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         if choice:
             body["toolConfig"] = choice
         body.update(request_settings(options, _TABLE))
+        if generate:  # countTokens reads the body without the cache's rules
+            check_cached_content(body)
         timeout = request.get("timeout")
         if timeout is not None:
             timeout = _call_timeout(timeout)
@@ -607,7 +615,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         tools included). If the endpoint is not there (404/405: CometAPI does
         not document it), falls back to a local estimate and warns once.
         """
-        call = self._prepare(messages, None, {}, self._media(messages))
+        call = self._prepare(messages, None, {}, self._media(messages), generate=False)
         request = {"model": f"models/{call.model}", **call.body}
         if tools:
             request["tools"] = convert_tools(tools)[0]

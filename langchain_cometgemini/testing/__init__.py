@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from langchain_cometgemini.testing._replies import MODEL as MODEL
+from langchain_cometgemini.testing._replies import PCM_MIME as PCM_MIME
+from langchain_cometgemini.testing._replies import PCM_TONE as PCM_TONE
 from langchain_cometgemini.testing._replies import PNG_1X1 as PNG_1X1
 from langchain_cometgemini.testing._replies import Reply
 from langchain_cometgemini.testing._requests import (

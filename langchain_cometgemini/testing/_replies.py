@@ -18,6 +18,13 @@ PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
 )
 _SIGNATURE = base64.b64encode(b"emulator-thought-signature").decode()
+PCM_MIME = "audio/L16;codec=pcm;rate=24000"
+"""What Gemini's speech models answer with: raw 16-bit PCM, 24 kHz, mono."""
+# 0.1 s of a quiet 440 Hz square wave, 16-bit little-endian mono at 24 kHz.
+PCM_TONE = b"".join(
+    (800 if (i // 27) % 2 else -800).to_bytes(2, "little", signed=True)
+    for i in range(2400)
+)
 _ERROR_STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -28,6 +35,10 @@ _ERROR_STATUS = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def _tokens(text: str) -> int:
@@ -203,6 +214,41 @@ class Reply:
         return cls.parts(parts, **options)
 
     @classmethod
+    def audio(
+        cls,
+        data: bytes = PCM_TONE,
+        *,
+        mime_type: str = PCM_MIME,
+        pieces: int = 3,
+        **options: Any,
+    ) -> Reply:
+        """A speech answer (``inlineData`` of ``mime_type``, raw PCM by default).
+
+        Unary: one part holding the whole clip. Streamed: ``pieces`` events,
+        each a part with its own base64 (as the service streams speech); the
+        cuts fall on multiples of 3 bytes except the last, so the pieces'
+        base64 can be joined, as the service's are in practice.
+        """
+        whole = cls.parts(
+            [{"inlineData": {"mimeType": mime_type, "data": _b64(data)}}],
+            usage=options.pop("usage", (8, max(1, len(data) // 800))),
+            **options,
+        )
+        size = max(3, -(-len(data) // max(pieces, 1) // 3 * 3))
+        cuts = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+        events = []
+        for i, cut in enumerate(cuts):
+            event = json.loads(json.dumps(whole.json))
+            candidate = event["candidates"][0]
+            candidate["content"]["parts"] = [
+                {"inlineData": {"mimeType": mime_type, "data": _b64(cut)}}
+            ]
+            if i < len(cuts) - 1:
+                del candidate["finishReason"]
+            events.append(event)
+        return replace(whole, events=events)
+
+    @classmethod
     def grounded(
         cls,
         text: str,
@@ -334,7 +380,9 @@ class Reply:
         if self.raw is not None:
             return [self.raw]
         if not streaming or self.status != 200:
-            body = self.json if self.events is None else _merge(self.events)
+            # A unary answer is ``json`` when given (an audio reply has both:
+            # one part unary, pieces streamed), else the events merged.
+            body = self.json if self.json is not None else _merge(self.events or [])
             return [json.dumps(body).encode()]
         events = self.events
         if events is None:

@@ -225,6 +225,8 @@ def default_reply(request: RecordedRequest) -> Reply:
         parts.append({"text": f"Done: {summary}."})
     elif config.get("responseMimeType") == "application/json":
         parts.append({"text": json.dumps({"echo": user_text})})
+    elif "AUDIO" in [str(m).upper() for m in config.get("responseModalities") or []]:
+        parts.extend(Reply.audio().json["candidates"][0]["content"]["parts"])
     elif "IMAGE" in [str(m).upper() for m in config.get("responseModalities") or []]:
         parts.append({"text": "Here is the image (emulated)."})
         parts.append(

@@ -116,11 +116,15 @@ def test_calls_go_back_with_recorded_signatures(
     for position, (sent, part, tool_call) in enumerate(
         zip(calls_sent, recorded, message.tool_calls, strict=True)
     ):
+        # The recorded id goes back; a call recorded without one gets none
+        # (the id LangChain pairs it by was generated, not the service's).
+        recorded_id = part["functionCall"].get("id")
         assert sent["functionCall"] == {
             "name": part["functionCall"]["name"],
             "args": part["functionCall"].get("args", {}),
-            "id": tool_call["id"],
+            **({"id": recorded_id} if recorded_id else {}),
         }
+        assert tool_call["id"] == recorded_id or not recorded_id
         if "thoughtSignature" in part:
             assert (
                 sent["thoughtSignature"] == part["thoughtSignature"]
@@ -130,7 +134,7 @@ def test_calls_go_back_with_recorded_signatures(
         else:
             assert "thoughtSignature" not in sent
     responses = [p["functionResponse"] for p in contents[2]["parts"]]
-    assert [(r["name"], r["id"], r["response"]) for r in responses] == [
-        (c["name"], c["id"], {"output": f"result {i}"})
-        for i, c in enumerate(message.tool_calls)
+    assert [(r["name"], r.get("id"), r["response"]) for r in responses] == [
+        (c["name"], p["functionCall"].get("id"), {"output": f"result {i}"})
+        for i, (c, p) in enumerate(zip(message.tool_calls, recorded, strict=True))
     ]

@@ -443,7 +443,7 @@ def test_bad_image_config_per_call_fails_before_sending(
 ) -> None:
     llm = ChatCometGemini(model=G25, base_url=emulator.url, api_key="test")
     with pytest.raises(ValueError, match="image_size"):
-        llm.invoke("hi", image_config={"image_size": "8K"})
+        llm.invoke("hi", image_config={"image_size": "3K"})
     assert emulator.requests == []
 
 

@@ -36,6 +36,10 @@ ROUND_TRIPS = {
         "inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="},
         "thoughtSignature": SIGNED,
     },
+    "audio": {
+        "inlineData": {"mimeType": "audio/L16;codec=pcm;rate=24000", "data": "AAAA"},
+        "thoughtSignature": SIGNED,
+    },
     "executableCode": {
         "executableCode": {"language": "PYTHON", "code": "print(1)"},
         "thoughtSignature": SIGNED,
@@ -63,10 +67,10 @@ def test_parsed_kind_goes_back_as_it_came(name: str) -> None:
     [
         {"fileData": {"mimeType": "video/mp4", "fileUri": "gs://b/v.mp4"}},
         {"functionResponse": {"name": "f", "response": {}}},
-        {"inlineData": {"mimeType": "audio/wav", "data": "UklGRg=="}},
+        {"inlineData": {"mimeType": "video/mp4", "data": "AAAAIGZ0eXA="}},
         {"hologram": {"depth": 3}, "thoughtSignature": SIGNED},
     ],
-    ids=["fileData", "functionResponse", "audio", "unknown"],
+    ids=["fileData", "functionResponse", "video", "unknown"],
 )
 def test_kinds_not_converted_are_kept_whole_and_sent_back(part: dict[str, Any]) -> None:
     message = _parse([part])

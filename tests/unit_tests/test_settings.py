@@ -142,7 +142,7 @@ SAMPLES: list[tuple[str, Any]] = [
     ("response_modalities", ["SMELL"]),
     ("response_json_schema", "not a dict"),
     ("image_config", {"image_size": "2k", "aspect_ratio": " 16:9 "}),
-    ("image_config", {"image_size": "8K"}),
+    ("image_config", {"image_size": "3K"}),
     ("image_config", "16:9"),
     ("thinking_budget", -2),
     ("thinking_level", "LOW"),

@@ -113,7 +113,7 @@ def test_boundary_settings_are_accepted(
         ("top_k", {"top_k": -5}),
         ("reasoning_effort", {"reasoning_effort": "lots"}),
         ("safety_settings", {"safety_settings": {"HARM_CATEGORY_X": "OFF"}}),
-        ("image_size", {"image_config": {"image_size": "8K"}}),
+        ("image_size", {"image_config": {"image_size": "3K"}}),
     ],
 )
 def test_bad_per_call_override_is_refused_before_sending(
