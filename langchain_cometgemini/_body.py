@@ -33,6 +33,32 @@ def _dumps(body: Mapping[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8; halves of a surrogate pair joined, lone ones refused.
+
+    Python can hold UTF-16 surrogates that UTF-8 cannot carry: the two halves
+    of an emoji kept as two characters (joined here into the one they stand
+    for), or a lone half cut from its pair in text from another system (a
+    ``ValueError`` that says where, rather than a bare ``UnicodeEncodeError``
+    from the HTTP layer). Answers this package parses never hold either.
+    """
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16").encode()
+    except UnicodeError:
+        lone = next(i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff")
+        around = text[max(0, lone - 40) : lone + 40]
+        raise ValueError(
+            f"The request holds a lone UTF-16 surrogate {text[lone]!r}, which "
+            f"cannot be sent as UTF-8, near {around!r}. Repair the text first, "
+            "e.g. text.encode('utf-16', 'surrogatepass').decode('utf-16', "
+            "'replace')."
+        ) from None
+
+
 class Pieces:
     """A body sent as pieces; iterable again and again, so retries can resend it."""
 
@@ -40,7 +66,7 @@ class Pieces:
         # Even positions: JSON text; odd positions: base64 sent as it stands.
         self._parts = parts
         self.length = sum(
-            len(part) if i % 2 else len(part.encode()) for i, part in enumerate(parts)
+            len(part) if i % 2 else len(_utf8(part)) for i, part in enumerate(parts)
         )
 
     def __iter__(self) -> Iterator[bytes]:
@@ -103,11 +129,11 @@ def encode(body: Mapping[str, Any]) -> bytes | Pieces:
     large: list[str] = []
     skeleton = _left_out(body, large)
     if not large:
-        return _dumps(body).encode()
+        return _utf8(_dumps(body))
     text = _dumps(skeleton)
     between = text.split(_MARK_JSON)
     if len(between) != len(large) + 1:  # the mark also occurs in user text
-        return _dumps(body).encode()
+        return _utf8(_dumps(body))
     # The split took each mark's quotes too; the JSON text around a left-out
     # string gives them back.
     texts = [f'"{text}"' for text in between]

@@ -234,3 +234,59 @@ async def test_sending_large_media_does_not_copy_it_whole(asynchronous: bool) ->
         tracemalloc.stop()
     # One whole copy (a JSON str or the bytes of the body) would be >= 1.0.
     assert peak / len(data) < 0.25
+
+
+# -- UTF-16 surrogates in text from elsewhere ---------------------------------
+
+
+def _lone_surrogate_history() -> list[Any]:
+    from langchain_core.messages import AIMessage
+
+    # An emoji cut in half by another system: the high half stays, alone.
+    return [HumanMessage("hi"), AIMessage("cut \ud83d"), HumanMessage("go on")]
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_lone_surrogate_is_refused_by_name_before_sending(
+    emulator: GeminiEmulator, mode: str
+) -> None:
+    llm = ChatCometGemini(base_url=emulator.url, api_key="k")
+    messages = _lone_surrogate_history()
+    with pytest.raises(ValueError, match=r"lone UTF-16 surrogate '\\ud83d'") as err:
+        if mode == "invoke":
+            llm.invoke(messages)
+        elif mode == "ainvoke":
+            await llm.ainvoke(messages)
+        elif mode == "stream":
+            list(llm.stream(messages))
+        else:
+            [c async for c in llm.astream(messages)]
+    assert not isinstance(err.value, UnicodeEncodeError)
+    assert "cut" in str(err.value)  # says where
+    assert emulator.requests == []
+
+
+def test_surrogate_pair_held_as_two_characters_is_joined(
+    emulator: GeminiEmulator,
+) -> None:
+    emulator.queue(Reply.text("fine"))
+    llm = ChatCometGemini(base_url=emulator.url, api_key="k")
+    assert llm.invoke([HumanMessage("smile \ud83d\ude00 please")]).text == "fine"
+    (request,) = emulator.requests
+    assert request.last_user_text == "smile \U0001f600 please"
+
+
+def test_large_body_with_a_lone_surrogate_is_refused_too() -> None:
+    body = {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": "x \udc00"},
+                    {"inlineData": {"mimeType": "image/png", "data": "A" * LARGE}},
+                ],
+            }
+        ]
+    }
+    with pytest.raises(ValueError, match="lone UTF-16 surrogate"):
+        encode(body)
