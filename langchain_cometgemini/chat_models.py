@@ -8,17 +8,10 @@ A thin class: settings and validation here; conversion lives in ``_request``,
 from __future__ import annotations
 
 import asyncio
-import difflib
-import functools
-import ipaddress
-import logging
 import os
-import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
-from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.callbacks import (
@@ -36,12 +29,8 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import (
     ConfigDict,
@@ -52,14 +41,24 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_cometgemini._checks import (
+    answered,
+    call_timeout,
+    check_connection,
+    check_model_id,
+    check_streamable,
+    check_turns,
+    checked,
+    last_chunk,
+    unknown_arguments,
+)
 from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
-from langchain_cometgemini._errors import GeminiAPIError, GeminiStreamError
+from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini._profiles import profile_for
 from langchain_cometgemini._request import build_contents, media_urls
 from langchain_cometgemini._response import (
     StreamState,
-    final_chunk,
     parse_event,
     response_to_result,
 )
@@ -68,13 +67,11 @@ from langchain_cometgemini._settings import (
     SettingsTable,
     check_cached_content,
 )
+from langchain_cometgemini._structured import response_format_trace, structured_output
+from langchain_cometgemini._tokens import estimate_tokens
 from langchain_cometgemini._tools import (
-    _is_pydantic_class,
     convert_tools,
-    openai_tool,
     response_format_settings,
-    response_json_schema,
-    schema_of,
     strict_tool_config,
     tool_config,
 )
@@ -93,41 +90,11 @@ _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
 # always reported, once, on a stream's last chunk.
 _CALL_KEYS = frozenset({"timeout", "stream_usage"})
 
-logger = logging.getLogger(__name__)
-
-_MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")
-"""A model id that stays one path segment of ``/v1beta/models/{model}:method``.
-See https://ai.google.dev/api/models#method:-models.get (``models/{model}``)."""
-
-
-def check_model_id(model: str) -> str:
-    """``model`` unchanged, or ``ValueError`` if it would change the URL path.
-
-    Refused rather than escaped: ``../../x`` or ``a:b?c`` is never a model the
-    service knows, so the request could only fail (or reach another path).
-    """
-    if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
-        raise ValueError(
-            f"model={model!r} is not a Gemini model id: use letters, digits, "
-            "'.', '-', '_' or '@' (optionally after 'models/'), e.g. "
-            "'gemini-2.5-flash'."
-        )
-    return model
-
 
 class _Call(NamedTuple):
     model: str
     body: dict[str, Any]
     timeout: float | None = None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class ChatCometGemini(BaseChatModel, RequestSettings):
@@ -193,14 +160,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     @model_validator(mode="before")
     @classmethod
     def _check_arguments(cls, values: Any) -> Any:
-        # pydantic ignores unknown arguments, so a typo (tempreature=0) would
-        # be dropped without a word; langchain-core routes none anywhere.
-        # A TypeError, as Python raises for an unexpected keyword: pydantic
-        # would wrap a ValueError with every argument given, the key among them.
+        # langchain-core routes no unknown argument anywhere: refuse it.
         if isinstance(values, dict):
-            unknown = [k for k in values if k not in _known_arguments()]
-            if unknown:
-                raise TypeError(_unknown_argument_message(unknown))
+            unknown_arguments(ChatCometGemini, values)
         return values
 
     @field_validator("model")
@@ -210,19 +172,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
-        if self.api_key is None and not _has_auth_header(self.default_headers):
-            raise ValueError(
-                "api_key: no CometAPI key. Pass api_key=... or set COMETAPI_KEY."
-            )
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
-            warnings.warn(
-                f"base_url {self.base_url!r} is plain http: the API key would "
-                "travel unencrypted.",
-                stacklevel=2,
-            )
+        check_connection(self.api_key, self.default_headers, self.base_url)
         return self
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -368,8 +318,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         if "model" in overrides:
             check_model_id(model)
         system, contents = build_contents(messages, model=model, media=media)
-        if not contents:
-            raise ValueError(_NO_TURNS if system else _NO_MESSAGES)
+        check_turns(system, contents)
         body: dict[str, Any] = {"contents": contents}
         if system:
             body["systemInstruction"] = system
@@ -384,7 +333,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             check_cached_content(body)
         timeout = request.get("timeout")
         if timeout is not None:
-            timeout = _call_timeout(timeout)
+            timeout = call_timeout(timeout)
         return _Call(model, body, timeout)
 
     def _media(
@@ -418,7 +367,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         response = self.http.post(
             call.model, "generateContent", call.body, call.timeout
         )
-        return _checked(response_to_result(response, call.model))
+        return checked(response_to_result(response, call.model))
 
     async def _agenerate(
         self,
@@ -435,7 +384,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         response = await self.http.apost(
             call.model, "generateContent", call.body, call.timeout
         )
-        return _checked(response_to_result(response, call.model))
+        return checked(response_to_result(response, call.model))
 
     def _stream(
         self,
@@ -445,16 +394,16 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, self._media(messages))
-        _check_streamable(call)
+        check_streamable(call.body)
         state = StreamState(model=call.model)
         seen = False
         for event in self.http.stream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
-            seen = seen or _answered(chunk.message)
+            seen = seen or answered(chunk.message)
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield _last_chunk(state, seen)
+        yield last_chunk(state, seen)
 
     async def _astream(
         self,
@@ -464,16 +413,16 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
-        _check_streamable(call)
+        check_streamable(call.body)
         state = StreamState(model=call.model)
         seen = False
         async for event in self.http.astream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
-            seen = seen or _answered(chunk.message)
+            seen = seen or answered(chunk.message)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield _last_chunk(state, seen)
+        yield last_chunk(state, seen)
 
     # -- tools and structured output ----------------------------------------
 
@@ -521,13 +470,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             settings = response_format_settings(response_format)
             kwargs.update(settings)
             kwargs.setdefault(
-                "ls_structured_output_format",
-                {
-                    "kwargs": {"method": "json_schema", "strict": strict},
-                    "schema": openai_tool(
-                        settings.get("response_json_schema", {"type": "object"})
-                    ),
-                },
+                "ls_structured_output_format", response_format_trace(settings, strict)
             )
         return super().bind(tools=entries, **kwargs)
 
@@ -549,58 +492,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         """
         if kwargs:
             raise TypeError(f"Unexpected keyword arguments: {sorted(kwargs)}")
-        is_pydantic = _is_pydantic_class(schema)
-        if method != "json_mode" and schema is None:
-            raise ValueError(f"schema is required for method={method!r}")
-        # langchain-core reads ls_format["schema"] unconditionally; with None
-        # (json_mode without a schema) it leaves the tracing metadata out.
-        ls_format: dict[str, Any] = {
-            "kwargs": {"method": method},
-            "schema": openai_tool(schema) if schema is not None else None,
-        }
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            name = schema_of(schema)[0]
-            llm = self.bind_tools(
-                [schema],  # type: ignore[list-item]
-                tool_choice=name,
-                ls_structured_output_format=ls_format,
-            )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-            )
-        elif method in ("json_schema", "json_mode"):
-            # Imported on use: these parsers add ~10 ms to importing the model.
-            from langchain_core.output_parsers import (
-                JsonOutputParser,
-                PydanticOutputParser,
-            )
-
-            bind: dict[str, Any] = {"response_mime_type": "application/json"}
-            if method == "json_schema":
-                bind["response_json_schema"] = response_json_schema(schema)
-            llm = self.bind(ls_structured_output_format=ls_format, **bind)
-            parser = (
-                PydanticOutputParser(pydantic_object=schema)
-                if is_pydantic
-                else JsonOutputParser()
-            )
-        else:
-            raise ValueError(
-                f"method must be 'json_schema', 'function_calling' or 'json_mode', "
-                f"got {method!r}"
-            )
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        failed = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks(
-            [failed], exception_key="parsing_error"
-        )
+        return structured_output(self, schema, method, include_raw)
 
     # -- tokens --------------------------------------------------------------
 
@@ -634,7 +526,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                     "now local estimates (about 4 characters per token).",
                     stacklevel=2,
                 )
-        return _estimate_tokens(request)
+        return estimate_tokens(request)
 
     def get_num_tokens(self, text: str) -> int:
         """Count the tokens of ``text`` as one user message (see above)."""
@@ -643,151 +535,6 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
 _TABLE = SettingsTable(ChatCometGemini)
 """The settings table (``_settings``) with this class's errors and fields."""
-
-_MEDIA_TOKENS = 258  # Gemini's documented cost of one image up to 384 px
-# Request keys whose values the model never reads as prompt text.
-_NOT_PROMPT = frozenset(
-    {
-        "model",
-        "role",
-        "mimeType",
-        "thoughtSignature",
-        "thought",
-        "generationConfig",
-        "safetySettings",
-        "toolConfig",
-        "cachedContent",
-    }
-)
-
-
-def _estimate_tokens(request: Mapping[str, Any]) -> int:
-    """Rough local count: ~4 characters per token of text, a flat cost per media."""
-    chars, media = 0, 0
-    stack: list[Any] = [request]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in ("inlineData", "fileData"):
-                    media += 1
-                elif key not in _NOT_PROMPT:
-                    stack.append(item)
-        elif isinstance(value, list):
-            stack.extend(value)
-        elif isinstance(value, str):
-            chars += len(value)
-    return -(-chars // 4) + media * _MEDIA_TOKENS
-
-
-def _check_streamable(call: _Call) -> None:
-    count = call.body.get("generationConfig", {}).get("candidateCount", 1)
-    if count != 1:
-        raise ValueError(
-            f"n={count}: streaming returns one candidate; use invoke for n > 1."
-        )
-
-
-def _last_chunk(state: StreamState, seen: bool = True) -> ChatGenerationChunk:
-    if not state.finished:
-        raise GeminiStreamError(
-            "The stream ended without a finishReason: the answer is incomplete."
-        )
-    message = final_chunk(state)
-    if not seen:
-        _warn_empty(message.response_metadata)
-    return ChatGenerationChunk(message=message)
-
-
-# -- checks before sending and after answering ------------------------------------
-
-_NO_MESSAGES = (
-    "No messages to send: Gemini needs at least one user turn (got an empty list)."
-)
-_NO_TURNS = (
-    "Only system messages: Gemini needs at least one user turn besides the "
-    "system instruction. Add a HumanMessage."
-)
-
-
-def _call_timeout(value: Any) -> float:
-    """A per-call ``timeout``: seconds, a number above zero."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
-    return float(value)
-
-
-def _answered(message: BaseMessage) -> bool:
-    """Whether a message (or chunk) holds anything besides thoughts."""
-    if getattr(message, "tool_call_chunks", None) or getattr(
-        message, "tool_calls", None
-    ):
-        return True
-    if getattr(message, "invalid_tool_calls", None):
-        return True
-    content = message.content
-    if isinstance(content, str):
-        return bool(content)
-    return any(
-        not isinstance(block, dict) or block.get("type") != "thinking"
-        for block in content
-    )
-
-
-def _warn_empty(metadata: Mapping[str, Any]) -> None:
-    """Log that an answer came back empty, naming why when the service said."""
-    feedback = metadata.get("prompt_feedback") or {}
-    block = feedback.get("block_reason") if isinstance(feedback, dict) else None
-    reason = (
-        f"prompt blocked: {block}"
-        if block
-        else f"finish_reason={metadata.get('finish_reason') or 'none given'}"
-    )
-    logger.warning(
-        "Gemini returned an empty answer (no text, no tool calls; %s). "
-        "See response_metadata for safety ratings and feedback.",
-        reason,
-    )
-
-
-def _checked(result: ChatResult) -> ChatResult:
-    """``result`` unchanged; an empty generation is logged (``_warn_empty``)."""
-    for generation in result.generations:
-        if not _answered(generation.message):
-            _warn_empty(generation.message.response_metadata)
-    return result
-
-
-_EXTRA_ARGUMENTS = frozenset({"callback_manager"})  # langchain-core's deprecated one
-
-
-@functools.cache
-def _known_arguments() -> frozenset[str]:
-    """Every name the constructor takes: fields and their aliases."""
-    names = set(_EXTRA_ARGUMENTS)
-    for name, field in ChatCometGemini.model_fields.items():
-        names.add(name)
-        if field.alias:
-            names.add(field.alias)
-    return frozenset(names)
-
-
-def _unknown_argument_message(unknown: Sequence[str]) -> str:
-    fields = sorted(n for n in _known_arguments() if not n.startswith("_"))
-    hints = []
-    for name in unknown:
-        close = difflib.get_close_matches(str(name), fields, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        hints.append(f"{name!r}{hint}")
-    return (
-        f"ChatCometGemini got unknown argument(s) {', '.join(hints)}. Request "
-        "fields Gemini has that this class does not model go in "
-        "model_kwargs={...}; see docs/index.md for every parameter."
-    )
-
-
-def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
-    return any(k.lower() in ("authorization", "x-goog-api-key") for k in headers or {})
 
 
 def _env(name: str) -> str | None:

@@ -1,0 +1,227 @@
+"""Pure checks around a call: constructor arguments, settings before sending,
+answers after receiving.
+
+Kept out of ``chat_models`` so the model class stays glue; nothing here does
+I/O. An empty answer is logged under ``langchain_cometgemini.chat_models``, the
+logger name ``docs/agents.md`` gives users.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import ipaddress
+import logging
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import BaseModel, SecretStr
+
+from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._response import StreamState, final_chunk
+
+__all__ = [
+    "answered",
+    "call_timeout",
+    "check_connection",
+    "check_model_id",
+    "check_streamable",
+    "check_turns",
+    "checked",
+    "last_chunk",
+    "unknown_arguments",
+]
+
+logger = logging.getLogger("langchain_cometgemini.chat_models")
+
+# -- constructor arguments ---------------------------------------------------------
+
+_MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")
+"""A model id that stays one path segment of ``/v1beta/models/{model}:method``.
+See https://ai.google.dev/api/models#method:-models.get (``models/{model}``)."""
+
+
+def check_model_id(model: str) -> str:
+    """``model`` unchanged, or ``ValueError`` if it would change the URL path.
+
+    Refused rather than escaped: ``../../x`` or ``a:b?c`` is never a model the
+    service knows, so the request could only fail (or reach another path).
+    """
+    if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
+        raise ValueError(
+            f"model={model!r} is not a Gemini model id: use letters, digits, "
+            "'.', '-', '_' or '@' (optionally after 'models/'), e.g. "
+            "'gemini-2.5-flash'."
+        )
+    return model
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
+    return any(k.lower() in ("authorization", "x-goog-api-key") for k in headers or {})
+
+
+def check_connection(
+    api_key: SecretStr | None, headers: Mapping[str, str] | None, base_url: str
+) -> None:
+    """Refuse a model with no key or a base URL that is not http(s); warn when
+    the key would travel over plain http to a host that is not this machine.
+    """
+    if api_key is None and not _has_auth_header(headers):
+        raise ValueError(
+            "api_key: no CometAPI key. Pass api_key=... or set COMETAPI_KEY."
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        warnings.warn(
+            f"base_url {base_url!r} is plain http: the API key would "
+            "travel unencrypted.",
+            stacklevel=3,  # the model's validator, as when it warned itself
+        )
+
+
+_EXTRA_ARGUMENTS = frozenset({"callback_manager"})  # langchain-core's deprecated one
+
+
+@functools.cache
+def _known_arguments(cls: type[BaseModel]) -> frozenset[str]:
+    """Every name the constructor of ``cls`` takes: fields and their aliases."""
+    names = set(_EXTRA_ARGUMENTS)
+    for name, field in cls.model_fields.items():
+        names.add(name)
+        if field.alias:
+            names.add(field.alias)
+    return frozenset(names)
+
+
+def unknown_arguments(cls: type[BaseModel], values: Mapping[str, Any]) -> None:
+    """``TypeError`` naming each argument ``cls`` does not take, with the
+    closest field name as a hint.
+
+    pydantic ignores unknown arguments, so a typo (``tempreature=0``) would be
+    dropped without a word. A TypeError, as Python raises for an unexpected
+    keyword: pydantic would wrap a ValueError with every argument given, the
+    key among them.
+    """
+    known = _known_arguments(cls)
+    unknown = [k for k in values if k not in known]
+    if not unknown:
+        return
+    fields = sorted(n for n in known if not n.startswith("_"))
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), fields, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hints.append(f"{name!r}{hint}")
+    raise TypeError(
+        f"{cls.__name__} got unknown argument(s) {', '.join(hints)}. Request "
+        "fields Gemini has that this class does not model go in "
+        "model_kwargs={...}; see docs/index.md for every parameter."
+    )
+
+
+# -- before sending ----------------------------------------------------------------
+
+_NO_MESSAGES = (
+    "No messages to send: Gemini needs at least one user turn (got an empty list)."
+)
+_NO_TURNS = (
+    "Only system messages: Gemini needs at least one user turn besides the "
+    "system instruction. Add a HumanMessage."
+)
+
+
+def check_turns(system: Any, contents: Sequence[Any]) -> None:
+    """``ValueError`` when there is no turn to send besides the system one."""
+    if not contents:
+        raise ValueError(_NO_TURNS if system else _NO_MESSAGES)
+
+
+def call_timeout(value: Any) -> float:
+    """A per-call ``timeout``: seconds, a number above zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def check_streamable(body: Mapping[str, Any]) -> None:
+    """``ValueError`` for ``n > 1``: a stream carries one candidate."""
+    count = body.get("generationConfig", {}).get("candidateCount", 1)
+    if count != 1:
+        raise ValueError(
+            f"n={count}: streaming returns one candidate; use invoke for n > 1."
+        )
+
+
+# -- after answering ---------------------------------------------------------------
+
+
+def answered(message: BaseMessage) -> bool:
+    """Whether a message (or chunk) holds anything besides thoughts."""
+    if getattr(message, "tool_call_chunks", None) or getattr(
+        message, "tool_calls", None
+    ):
+        return True
+    if getattr(message, "invalid_tool_calls", None):
+        return True
+    content = message.content
+    if isinstance(content, str):
+        return bool(content)
+    return any(
+        not isinstance(block, dict) or block.get("type") != "thinking"
+        for block in content
+    )
+
+
+def _warn_empty(metadata: Mapping[str, Any]) -> None:
+    """Log that an answer came back empty, naming why when the service said."""
+    feedback = metadata.get("prompt_feedback") or {}
+    block = feedback.get("block_reason") if isinstance(feedback, dict) else None
+    reason = (
+        f"prompt blocked: {block}"
+        if block
+        else f"finish_reason={metadata.get('finish_reason') or 'none given'}"
+    )
+    logger.warning(
+        "Gemini returned an empty answer (no text, no tool calls; %s). "
+        "See response_metadata for safety ratings and feedback.",
+        reason,
+    )
+
+
+def checked(result: ChatResult) -> ChatResult:
+    """``result`` unchanged; an empty generation is logged (``_warn_empty``)."""
+    for generation in result.generations:
+        if not answered(generation.message):
+            _warn_empty(generation.message.response_metadata)
+    return result
+
+
+def last_chunk(state: StreamState, seen: bool = True) -> ChatGenerationChunk:
+    """A stream's closing chunk (usage, finish reason); ``GeminiStreamError``
+    when the stream stopped before a ``finishReason``, a log line when no
+    earlier chunk (``seen``) held an answer.
+    """
+    if not state.finished:
+        raise GeminiStreamError(
+            "The stream ended without a finishReason: the answer is incomplete."
+        )
+    message = final_chunk(state)
+    if not seen:
+        _warn_empty(message.response_metadata)
+    return ChatGenerationChunk(message=message)
