@@ -196,62 +196,11 @@ def default_reply(request: RecordedRequest) -> Reply:
         return Reply(json={"totalTokens": _tokens(text)})
     config = body.get("generationConfig") or {}
     prompt_tokens = _tokens(json.dumps(contents))
-    last_parts = (contents[-1] if contents else {}).get("parts", [])
-    after_tool = any("functionResponse" in p for p in last_parts)
-    calling = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
     parts: list[dict[str, Any]] = []
     if config.get("thinkingConfig", {}).get("includeThoughts"):
         parts.append({"text": "Thinking it over (emulated).", "thought": True})
-    extra: dict[str, Any] = {}
-    user_text = request.last_user_text
-    decl = _pick_function(body, calling, after_tool)
-    response_schema = config.get("responseJsonSchema") or config.get("responseSchema")
-    if decl is not None:
-        schema = decl.get("parametersJsonSchema") or decl.get("parameters") or {}
-        args = instance_of(schema) if schema else {}
-        parts.append(
-            {
-                "functionCall": {"name": decl["name"], "args": args or {}},
-                "thoughtSignature": _SIGNATURE,
-            }
-        )
-    elif response_schema:
-        parts.append({"text": json.dumps(instance_of(response_schema))})
-    elif after_tool:
-        results = [p["functionResponse"] for p in last_parts if "functionResponse" in p]
-        summary = "; ".join(
-            f"{r.get('name')} returned {json.dumps(r.get('response'))}" for r in results
-        )
-        parts.append({"text": f"Done: {summary}."})
-    elif config.get("responseMimeType") == "application/json":
-        parts.append({"text": json.dumps({"echo": user_text})})
-    elif "AUDIO" in [str(m).upper() for m in config.get("responseModalities") or []]:
-        parts.extend(Reply.audio().json["candidates"][0]["content"]["parts"])
-    elif "IMAGE" in [str(m).upper() for m in config.get("responseModalities") or []]:
-        parts.append({"text": "Here is the image (emulated)."})
-        parts.append(
-            {
-                "inlineData": {
-                    "mimeType": "image/png",
-                    "data": base64.b64encode(PNG_1X1).decode(),
-                }
-            }
-        )
-    else:
-        if _has_tool(body, "codeExecution", "code_execution"):
-            parts.append(
-                {"executableCode": {"language": "PYTHON", "code": "print(2 + 2)"}}
-            )
-            parts.append(
-                {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "4\n"}}
-            )
-        text = f"Echo: {user_text}" if user_text else "Hello from the Gemini emulator."
-        parts.append({"text": text})
-        if _has_tool(body, "googleSearch", "google_search"):
-            extra = Reply.grounded(text, queries=[user_text or "query"]).json[
-                "candidates"
-            ][0]
-            extra = {"groundingMetadata": extra["groundingMetadata"]}
+    answer, extra = _answer(request, body, config)
+    parts.extend(answer)
     if parts and parts[0].get("thought") and len(parts) > 1:
         parts[1].setdefault("thoughtSignature", _SIGNATURE)
     out = sum(
@@ -267,6 +216,93 @@ def default_reply(request: RecordedRequest) -> Reply:
         **extra,
     )
     return Reply(json=response)
+
+
+_Answer = tuple[list[dict[str, Any]], dict[str, Any]]
+"""An answer's parts (thoughts aside) and extra candidate fields."""
+
+
+def _answer(
+    request: RecordedRequest, body: Mapping[str, Any], config: Mapping[str, Any]
+) -> _Answer:
+    """The answer kind the request asks for, in ``default_reply``'s order."""
+    contents = body.get("contents") or []
+    last_parts = (contents[-1] if contents else {}).get("parts", [])
+    after_tool = any("functionResponse" in p for p in last_parts)
+    calling = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
+    user_text = request.last_user_text
+    decl = _pick_function(body, calling, after_tool)
+    response_schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    if decl is not None:
+        return [_function_call(decl)], {}
+    if response_schema:
+        return [{"text": json.dumps(instance_of(response_schema))}], {}
+    if after_tool:
+        return [_tool_summary(last_parts)], {}
+    if config.get("responseMimeType") == "application/json":
+        return [{"text": json.dumps({"echo": user_text})}], {}
+    if _asks(config, "AUDIO"):
+        return list(Reply.audio().json["candidates"][0]["content"]["parts"]), {}
+    if _asks(config, "IMAGE"):
+        return _image(), {}
+    return _text(body, user_text)
+
+
+def _asks(config: Mapping[str, Any], modality: str) -> bool:
+    return modality in [str(m).upper() for m in config.get("responseModalities") or []]
+
+
+def _function_call(decl: Mapping[str, Any]) -> dict[str, Any]:
+    """A call of ``decl`` with minimal schema-valid arguments."""
+    schema = decl.get("parametersJsonSchema") or decl.get("parameters") or {}
+    args = instance_of(schema) if schema else {}
+    return {
+        "functionCall": {"name": decl["name"], "args": args or {}},
+        "thoughtSignature": _SIGNATURE,
+    }
+
+
+def _tool_summary(last_parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """A text naming what each function in the last turn returned."""
+    results = [p["functionResponse"] for p in last_parts if "functionResponse" in p]
+    summary = "; ".join(
+        f"{r.get('name')} returned {json.dumps(r.get('response'))}" for r in results
+    )
+    return {"text": f"Done: {summary}."}
+
+
+def _image() -> list[dict[str, Any]]:
+    """A caption and a 1x1 PNG (the IMAGE modality)."""
+    return [
+        {"text": "Here is the image (emulated)."},
+        {
+            "inlineData": {
+                "mimeType": "image/png",
+                "data": base64.b64encode(PNG_1X1).decode(),
+            }
+        },
+    ]
+
+
+def _text(body: Mapping[str, Any], user_text: str) -> _Answer:
+    """Text echoing the user, after a code-execution step and with grounding
+    when the request declares those tools.
+    """
+    parts: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    if _has_tool(body, "codeExecution", "code_execution"):
+        parts.append({"executableCode": {"language": "PYTHON", "code": "print(2 + 2)"}})
+        parts.append(
+            {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "4\n"}}
+        )
+    text = f"Echo: {user_text}" if user_text else "Hello from the Gemini emulator."
+    parts.append({"text": text})
+    if _has_tool(body, "googleSearch", "google_search"):
+        candidate = Reply.grounded(text, queries=[user_text or "query"]).json[
+            "candidates"
+        ][0]
+        extra = {"groundingMetadata": candidate["groundingMetadata"]}
+    return parts, extra
 
 
 # -- request validation ------------------------------------------------------
