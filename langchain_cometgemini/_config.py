@@ -17,17 +17,16 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini._profiles import PROFILES, canonical_id
-from langchain_cometgemini._request import model_generation
-from langchain_cometgemini._settings import (
+from langchain_cometgemini._normalize import (
     HARM_CATEGORIES,
     HARM_THRESHOLDS,
     IMAGE_SIZES,
-    TABLE,
-    SettingsTable,
     normalize_image_config,
     normalize_safety_settings,
 )
+from langchain_cometgemini._profiles import PROFILES, canonical_id
+from langchain_cometgemini._request import model_generation
+from langchain_cometgemini._settings import TABLE, SettingsTable
 
 __all__ = [
     "EFFORT_BUDGETS",
