@@ -2,8 +2,9 @@
 
 Each field of :class:`RequestSettings` is one row of the table. Its pydantic
 declaration says how the value is validated and normalized (types, bounds,
-``AfterValidator``); its :class:`Wire` marker says where the value goes in
-the request and that it may be given per call (``invoke(x, temperature=0)``).
+``AfterValidator``, the structured ones from ``_normalize``); its
+:class:`Wire` marker says where the value goes in the request and that it
+may be given per call (``invoke(x, temperature=0)``).
 :class:`SettingsTable` reads the markers once, at import, and everything else
 is derived from it: the per-call names, ``generationConfig`` building
 (``_config``), per-call validation, and the check that docs/index.md's

@@ -1,8 +1,9 @@
 """``ChatCometGemini``: Gemini models through CometAPI's native Gemini endpoint.
 
-A thin class: settings and validation here; conversion lives in ``_request``,
-``_config``, ``_tools`` and ``_response`` (pure), HTTP in ``_client``. See
-``docs/index.md`` for the full guide.
+A thin class: settings and the entry points here; conversion lives in
+``_request``, ``_config``, ``_tools`` and ``_response``, checks in ``_checks``,
+structured output in ``_structured``, the local token estimate in ``_tokens``
+(all pure), HTTP in ``_client``. See ``docs/index.md`` for the full guide.
 """
 
 from __future__ import annotations
