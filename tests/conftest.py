@@ -11,10 +11,13 @@ proves a reply is never asked for, or that a request is refused before any).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
+from langchain_cometgemini import _client
 from langchain_cometgemini.testing import GeminiEmulator
 
 
@@ -50,3 +53,20 @@ def emulator(
             f"{leftover} scripted replies were never requested (mark the test "
             "`@pytest.mark.unserved_replies` if that is its point)"
         )
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry waits the HTTP drivers were told to sleep; none is slept."""
+    waited: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=waited.append))
+    monkeypatch.setattr(
+        _client,
+        "asyncio",
+        SimpleNamespace(sleep=asleep, get_running_loop=asyncio.get_running_loop),
+    )
+    return waited

@@ -27,3 +27,13 @@ def events(recording: dict[str, Any]) -> list[dict[str, Any]]:
         return [recording["response_json"]]
     frames = recording["response_sse"].split("\r\n\r\n")
     return [json.loads(f.removeprefix("data: ")) for f in frames if f.strip()]
+
+
+def text_of(answers: list[dict[str, Any]]) -> str:
+    """All the text parts of some answers (events), joined in order."""
+    return "".join(
+        p.get("text", "")
+        for e in answers
+        for c in e.get("candidates", [])
+        for p in c.get("content", {}).get("parts", [])
+    )

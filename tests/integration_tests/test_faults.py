@@ -31,17 +31,12 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.recordings import events, load
+from tests.recordings import events, load, text_of
 
 KEY = "fault-test-key"
 UNARY = load("test_google_model__0")["response_json"]
 STREAM = events(load("test_google_model_stream__0"))
-STREAM_TEXT = "".join(
-    p.get("text", "")
-    for e in STREAM
-    for c in e.get("candidates", [])
-    for p in c.get("content", {}).get("parts", [])
-)
+STREAM_TEXT = text_of(STREAM)
 UNARY_TEXT = UNARY["candidates"][0]["content"]["parts"][0]["text"]
 RETRYABLE = [429, 500, 502, 503, 504]
 

@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -32,18 +31,13 @@ from langchain_cometgemini._errors import (
     GeminiServerError,
     GeminiStreamError,
 )
-from tests.recordings import events, load
+from tests.recordings import events, load, text_of
 
 KEY = "sk-relay-test-key-3141"
 UNARY = load("test_google_model__0")["response_json"]
 UNARY_TEXT = UNARY["candidates"][0]["content"]["parts"][0]["text"]
 STREAM = events(load("test_google_model_stream__0"))
-STREAM_TEXT = "".join(
-    p.get("text", "")
-    for e in STREAM
-    for c in e.get("candidates", [])
-    for p in c.get("content", {}).get("parts", [])
-)
+STREAM_TEXT = text_of(STREAM)
 QUOTA = {
     "error": {
         "code": 429,
@@ -131,23 +125,6 @@ def server() -> Iterator[Server]:
 
 
 other = server
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The retry waits the drivers were told to sleep; none is slept."""
-    waited: list[float] = []
-
-    async def asleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=waited.append))
-    monkeypatch.setattr(
-        _client,
-        "asyncio",
-        SimpleNamespace(sleep=asleep, get_running_loop=asyncio.get_running_loop),
-    )
-    return waited
 
 
 def _llm(url: str, **kwargs: Any) -> ChatCometGemini:

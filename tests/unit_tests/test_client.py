@@ -7,12 +7,10 @@ timeouts, refused connections and truncated streams use real loopback sockets
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
-from types import SimpleNamespace
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,7 +25,7 @@ from langchain_core.exceptions import (
 )
 from langchain_core.messages import AIMessageChunk
 
-from langchain_cometgemini import ChatCometGemini, _client
+from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._errors import (
     GeminiAPIError,
     GeminiAuthenticationError,
@@ -136,23 +134,6 @@ def model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Fa
         )
 
     return make
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Record the client's retry waits instead of sleeping them."""
-    waited: list[float] = []
-
-    async def asleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=waited.append))
-    monkeypatch.setattr(
-        _client,
-        "asyncio",
-        SimpleNamespace(sleep=asleep, get_running_loop=asyncio.get_running_loop),
-    )
-    yield waited
 
 
 # -- retries -------------------------------------------------------------------
