@@ -27,7 +27,6 @@ from langchain_cometgemini._errors import GeminiStreamError
 
 __all__ = ["SSEDecoder"]
 
-_NEWLINES = (b"\n", b"\r")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
 _SSE, _JSON = 1, 2  # what the body turned out to be (0: not known yet)
