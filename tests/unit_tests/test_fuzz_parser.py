@@ -283,9 +283,21 @@ def _check_message(message: AIMessage, candidate: dict[str, Any] | None) -> None
     for part in _unknown_parts(candidate):
         assert part in kept
     calls = [
-        p for p in _wire_parts(candidate) if isinstance(p.get("functionCall"), dict)
+        p
+        for p in _wire_parts(candidate)
+        if isinstance(p.get("functionCall"), dict)
+        and not _closing_marker(p["functionCall"])
     ]
     assert len(message.tool_calls) + len(message.invalid_tool_calls) == len(calls)
+
+
+def _closing_marker(call: dict[str, Any]) -> bool:
+    """An empty ``functionCall`` (or a streamed piece carrying nothing): Vertex's
+    mark that closes a call streamed in pieces, never a call of its own (issue
+    13: nameless continuation parts never become extra calls)."""
+    streamed = not call or "partialArgs" in call or "willContinue" in call
+    carries = call.get("name") or call.get("args") or call.get("partialArgs")
+    return streamed and not (carries or call.get("willContinue"))
 
 
 def _unary(response: dict[str, Any]) -> None:
