@@ -12,7 +12,6 @@ import difflib
 import functools
 import ipaddress
 import logging
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,7 +28,6 @@ __all__ = [
     "answered",
     "call_timeout",
     "check_connection",
-    "check_model_id",
     "check_streamable",
     "check_turns",
     "checked",
@@ -40,25 +38,6 @@ __all__ = [
 logger = logging.getLogger("langchain_cometgemini.chat_models")
 
 # -- constructor arguments ---------------------------------------------------------
-
-_MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")
-"""A model id that stays one path segment of ``/v1beta/models/{model}:method``.
-See https://ai.google.dev/api/models#method:-models.get (``models/{model}``)."""
-
-
-def check_model_id(model: str) -> str:
-    """``model`` unchanged, or ``ValueError`` if it would change the URL path.
-
-    Refused rather than escaped: ``../../x`` or ``a:b?c`` is never a model the
-    service knows, so the request could only fail (or reach another path).
-    """
-    if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
-        raise ValueError(
-            f"model={model!r} is not a Gemini model id: use letters, digits, "
-            "'.', '-', '_' or '@' (optionally after 'models/'), e.g. "
-            "'gemini-2.5-flash'."
-        )
-    return model
 
 
 def _is_loopback(host: str) -> bool:

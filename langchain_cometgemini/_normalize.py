@@ -17,6 +17,7 @@ __all__ = [
     "HARM_CATEGORIES",
     "HARM_THRESHOLDS",
     "IMAGE_SIZES",
+    "check_model_id",
     "normalize_image_config",
     "normalize_media_resolution",
     "normalize_safety_settings",
@@ -297,3 +298,23 @@ def normalize_media_resolution(value: Any) -> str | None:
     if text.lower() in _MEDIA_RESOLUTIONS:
         return f"MEDIA_RESOLUTION_{text.upper()}"
     return text
+
+
+_MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")
+"""A model id that stays one path segment of ``/v1beta/models/{model}:method``.
+See https://ai.google.dev/api/models#method:-models.get (``models/{model}``)."""
+
+
+def check_model_id(model: str) -> str:
+    """``model`` unchanged, or ``ValueError`` if it would change the URL path.
+
+    Refused rather than escaped: ``../../x`` or ``a:b?c`` is never a model the
+    service knows, so the request could only fail (or reach another path).
+    """
+    if not isinstance(model, str) or not _MODEL_ID.fullmatch(model):
+        raise ValueError(
+            f"model={model!r} is not a Gemini model id: use letters, digits, "
+            "'.', '-', '_' or '@' (optionally after 'models/'), e.g. "
+            "'gemini-2.5-flash'."
+        )
+    return model

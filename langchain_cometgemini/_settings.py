@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails
 
 from langchain_cometgemini._normalize import (
+    check_model_id,
     normalize_image_config,
     normalize_media_resolution,
     normalize_safety_settings,
@@ -160,9 +161,9 @@ class RequestSettings(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    model: Annotated[str, Wire("path", "models/{model}")] = Field(
-        default="gemini-2.5-flash", alias="model_name"
-    )
+    model: Annotated[
+        str, Wire("path", "models/{model}"), AfterValidator(check_model_id)
+    ] = Field(default="gemini-2.5-flash", alias="model_name")
     """Gemini model id, e.g. ``gemini-2.5-flash`` or ``gemini-3-flash-preview``."""
     temperature: Annotated[float | None, Config("temperature")] = Field(
         default=None, ge=0.0, le=2.0

@@ -38,7 +38,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    field_validator,
     model_validator,
 )
 
@@ -46,7 +45,6 @@ from langchain_cometgemini._checks import (
     answered,
     call_timeout,
     check_connection,
-    check_model_id,
     check_streamable,
     check_turns,
     checked,
@@ -165,11 +163,6 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         if isinstance(values, dict):
             unknown_arguments(ChatCometGemini, values)
         return values
-
-    @field_validator("model")
-    @classmethod
-    def _check_model(cls, model: str) -> str:
-        return check_model_id(model)
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
@@ -316,8 +309,6 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         overrides, request = self._split_kwargs(stop, kwargs)
         options = self._options(overrides)
         model = options["model"]
-        if "model" in overrides:
-            check_model_id(model)
         system, contents = build_contents(messages, model=model, media=media)
         check_turns(system, contents)
         body: dict[str, Any] = {"contents": contents}

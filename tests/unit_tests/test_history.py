@@ -14,9 +14,9 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_cometgemini._config import supported_level, thinking_config
 from langchain_cometgemini._history import from_gemini
+from langchain_cometgemini._normalize import check_model_id
 from langchain_cometgemini._request import SKIP_SIGNATURE, build_contents
 from langchain_cometgemini._tools import check_function_name, convert_tools
-from langchain_cometgemini.chat_models import check_model_id
 
 CALL = {"name": "get_weather", "args": {"city": "Paris"}, "id": "toolu_1"}
 
