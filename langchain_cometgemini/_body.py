@@ -63,19 +63,19 @@ class Pieces:
     """A body sent as pieces; iterable again and again, so retries can resend it."""
 
     def __init__(self, parts: list[str]) -> None:
-        # Even positions: JSON text; odd positions: base64 sent as it stands.
-        self._parts = parts
-        self.length = sum(
-            len(part) if i % 2 else len(_utf8(part)) for i, part in enumerate(parts)
-        )
+        # Even positions: JSON text, encoded once here (the small pieces);
+        # odd positions: base64 kept as it stands and sliced as it is sent.
+        self._json = [_utf8(part) for part in parts[::2]]
+        self._data = parts[1::2]
+        self.length = sum(map(len, self._json)) + sum(map(len, self._data))
 
     def __iter__(self) -> Iterator[bytes]:
-        for i, part in enumerate(self._parts):
-            if i % 2 == 0:
-                yield part.encode()
-                continue
-            for start in range(0, len(part), _SLICE):
-                yield part[start : start + _SLICE].encode("ascii")
+        for i, text in enumerate(self._json):
+            yield text
+            if i < len(self._data):
+                data = self._data[i]
+                for start in range(0, len(data), _SLICE):
+                    yield data[start : start + _SLICE].encode("ascii")
 
 
 class AsyncPieces:

@@ -290,3 +290,23 @@ def test_large_body_with_a_lone_surrogate_is_refused_too() -> None:
     }
     with pytest.raises(ValueError, match="lone UTF-16 surrogate"):
         encode(body)
+
+
+def test_large_body_with_a_surrogate_pair_is_sent_joined() -> None:
+    """The sliced path encodes its JSON text as the one-shot path does."""
+    body = {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": "smile \ud83d\ude00"},
+                    {"inlineData": {"mimeType": "image/png", "data": "A" * LARGE}},
+                ],
+            }
+        ]
+    }
+    pieces = encode(body)
+    assert isinstance(pieces, Pieces)
+    sent = b"".join(pieces)
+    assert len(sent) == pieces.length
+    assert json.loads(sent)["contents"][0]["parts"][0]["text"] == "smile \U0001f600"
