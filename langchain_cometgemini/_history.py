@@ -39,6 +39,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from langchain_cometgemini._parts import block_signature
 from langchain_cometgemini._wire import OUTCOMES, PROVIDER
 
 __all__ = ["GEMINI_PROVIDERS", "ai_blocks", "from_gemini"]
@@ -130,18 +131,10 @@ def _unsigned(block: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def _signed(block: Mapping[str, Any]) -> bool:
-    """Whether the block carries a thought signature (top level or in extras)."""
-    extras = block.get("extras")
-    return bool(
-        block.get("signature") or (isinstance(extras, dict) and extras.get("signature"))
-    )
-
-
 def _thought(block: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """A Gemini thought block, or ``None`` when it has nothing to send."""
     text = block.get("thinking", block.get("reasoning"))
-    if not (isinstance(text, str) and text) and not _signed(block):
+    if not (isinstance(text, str) and text) and not block_signature(block):
         return None
     return block
 
@@ -209,7 +202,7 @@ def _convert(
         return block
     if not gemini:
         block = _unsigned(block)
-    if kind == "text" and not block.get("text") and not _signed(block):
+    if kind == "text" and not block.get("text") and not block_signature(block):
         return None  # an empty part is refused; a signed one carries a signature
     return block
 

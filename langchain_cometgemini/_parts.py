@@ -54,7 +54,7 @@ __all__ = [
     "SNAKE_PART_KEYS",
     "Call",
     "PartKind",
-    "parsed_kind",
+    "block_signature",
     "respell",
     "snake",
     "unsupported_block",
@@ -139,14 +139,6 @@ class PartKind:
     the next part may continue it (audio pieces join only while their base64
     can be concatenated)."""
 
-    def matches(self, part: Part) -> bool:
-        """Whether the parser converts ``part`` as this kind."""
-        return (
-            isinstance(part.get(self.key), self.payload)
-            and (self.flag is None or bool(part.get(self.flag)))
-            and (self.when is None or self.when(part))
-        )
-
 
 # -- wire part -> content -------------------------------------------------------
 
@@ -178,15 +170,16 @@ def _alone(part: Part) -> bool:
     return _OTHER_DATA.isdisjoint(part)
 
 
+def _mime(part: Part) -> str:
+    return str(part["inlineData"].get("mimeType", "application/octet-stream"))
+
+
 def _is_image(part: Part) -> bool:
-    mime = part["inlineData"].get("mimeType", "application/octet-stream")
-    return str(mime).startswith("image/")
+    return _mime(part).startswith("image/")
 
 
 def _image(part: Part, signature: str | None) -> Piece:
-    data = part["inlineData"]
-    mime = str(data.get("mimeType", "application/octet-stream"))
-    url = f"data:{mime};base64,{data.get('data', '')}"
+    url = f"data:{_mime(part)};base64,{part['inlineData'].get('data', '')}"
     return _signed({"type": "image_url", "image_url": {"url": url}}, signature)
 
 
@@ -194,10 +187,6 @@ GENERATED_ID_PREFIX = "lc_gemini_"
 """Start of the ids the parser makes for calls the service sent without one;
 such ids are never sent back (Gemini matches those calls by name and order,
 and an id it never issued must not be invented)."""
-
-
-def _mime(part: Part) -> str:
-    return str(part["inlineData"].get("mimeType", "application/octet-stream"))
 
 
 def _is_audio(part: Part) -> bool:
@@ -268,12 +257,17 @@ def _code_execution_result(part: Part, signature: str | None) -> Piece:
 # -- content block -> wire part ---------------------------------------------------
 
 
-def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
-    """Put the block's thought signature (top level or in extras) on the part."""
+def block_signature(block: Mapping[str, Any]) -> Any:
+    """The block's thought signature (top level or in extras), if any."""
     extras = block.get("extras")
-    signature = block.get("signature") or (
+    return block.get("signature") or (
         extras.get("signature") if isinstance(extras, dict) else None
     )
+
+
+def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
+    """Put the block's thought signature on the part."""
+    signature = block_signature(block)
     if signature:
         part["thoughtSignature"] = signature
     return part
@@ -476,9 +470,7 @@ def respell(part: Mapping[str, Any]) -> Part:
 PARSED_KINDS = tuple(kind for kind in PART_KINDS if kind.to_block is not None)
 """The kinds the parser converts, in precedence order."""
 
-KNOWN_PART_KEYS = frozenset(
-    {kind.key for kind in PARSED_KINDS} | {"thought", "thoughtSignature"}
-)
+KNOWN_PART_KEYS = frozenset({kind.key for kind in PARSED_KINDS} | set(_MODIFIERS))
 """Part keys the parser understands; any other key beside them is kept in the
 block's ``extras`` (or, for a part of no parsed kind, the part is kept whole)."""
 
@@ -499,14 +491,6 @@ MATCHERS: tuple[Matcher, ...] = tuple(
     (kind.key, kind.payload, kind.flag, kind.when, kind) for kind in PARSED_KINDS
 )
 """``PartKind.matches`` unrolled for the parser, which asks it of every part."""
-
-
-def parsed_kind(part: Part) -> PartKind | None:
-    """The kind the parser converts ``part`` as, or ``None`` (kept whole)."""
-    for kind in PARSED_KINDS:
-        if kind.matches(part):
-            return kind
-    return None
 
 
 def unsupported_block(block_type: Any) -> ValueError:

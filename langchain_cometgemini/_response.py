@@ -48,7 +48,6 @@ from langchain_cometgemini._parts import (
 from langchain_cometgemini._usage import (
     cached_snake,
     snake_keys,
-    usage_from,
     usage_parts,
 )
 from langchain_cometgemini._wire import (
@@ -66,7 +65,6 @@ __all__ = [
     "final_chunk",
     "parse_event",
     "response_to_result",
-    "usage_from",
 ]
 
 # Candidate fields surfaced in response_metadata under their snake_case name,
@@ -158,8 +156,8 @@ def _convert_part(
     extra = {k: v for k, v in part.items() if k not in KNOWN_PART_KEYS}
     if extra and len(extra) < len(part) and mergeable:
         return _with_extras(part, extra, state, calls)
-    # parsed_kind(), inlined: the parser asks it of every part (`kind` is used
-    # after the break).
+    # The first kind of the table whose matcher takes the part (inlined: the
+    # parser asks it of every part; `kind` is used after the break).
     for key, payload, flag, when, kind in MATCHERS:  # noqa: B007
         if (
             isinstance(part.get(key), payload)

@@ -1,9 +1,9 @@
 """Names and token counts: snake_case metadata keys and LangChain's usage.
 
 ``usageMetadata`` arrives in either spelling (camelCase from the service,
-snake_case from some relays); :func:`usage_from` maps it to LangChain's
-``UsageMetadata`` and :func:`usage_parts` also gives it whole, snake_cased,
-for ``response_metadata``. See
+snake_case from some relays); :func:`usage_parts` maps it to LangChain's
+``UsageMetadata`` and also gives it whole, snake_cased, for
+``response_metadata``. See
 https://ai.google.dev/api/generate-content#UsageMetadata and, for Vertex
 AI's ``trafficType``,
 https://cloud.google.com/vertex-ai/docs/reference/rest/v1/GenerateContentResponse#UsageMetadata
@@ -18,7 +18,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_cometgemini._parts import snake
 from langchain_cometgemini._wire import UsageMetadata as WireUsage
 
-__all__ = ["cached_snake", "snake_keys", "usage_from", "usage_parts"]
+__all__ = ["cached_snake", "snake_keys", "usage_parts"]
 
 _SNAKE_CACHE: dict[str, str] = {}
 
@@ -68,23 +68,17 @@ _AUDIO_SIDE = {
 }
 
 
-def usage_from(raw: Any) -> UsageMetadata | None:
-    """Map ``usageMetadata`` to LangChain's usage (see docs/message_format.md).
-
-    input = prompt + tool-use prompt; output = candidates + thoughts. The
-    service's ``totalTokenCount`` is kept as sent. Per-modality details fill
-    the standard detail keys: ``audio`` (prompt and tool-use prompt AUDIO
-    tokens in, candidates AUDIO tokens out), ``cache_read``
-    (``cachedContentTokenCount``) and ``reasoning`` (``thoughtsTokenCount``).
-    """
-    return usage_parts(raw)[0]
-
-
 def usage_parts(raw: Any) -> tuple[UsageMetadata | None, dict[str, Any] | None]:
     """(LangChain's usage, the service's usage whole with snake_case keys).
 
-    One pass over ``usageMetadata`` in either spelling: every answer has one,
-    so the common shapes take the short ways.
+    LangChain's usage (see docs/message_format.md): input = prompt + tool-use
+    prompt; output = candidates + thoughts; the service's ``totalTokenCount``
+    kept as sent. Per-modality details fill the standard detail keys:
+    ``audio`` (prompt and tool-use prompt AUDIO tokens in, candidates AUDIO
+    tokens out), ``cache_read`` (``cachedContentTokenCount``) and
+    ``reasoning`` (``thoughtsTokenCount``). One pass over ``usageMetadata`` in
+    either spelling: every answer has one, so the common shapes take the
+    short ways.
     """
     if not isinstance(raw, dict):
         return None, None
