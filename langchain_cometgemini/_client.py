@@ -157,14 +157,6 @@ class GeminiHTTP:
         ``timeout`` (seconds; ``invoke(x, timeout=5)``) goes as the request's
         timeout extension, which both send paths honour over the default.
         """
-        text, send = self._send_args(model, method, body, asynchronous)
-        if timeout is not None:
-            send["extensions"] = {"timeout": httpx.Timeout(timeout).as_dict()}
-        return text, send
-
-    def _send_args(
-        self, model: str, method: str, body: Mapping[str, Any], asynchronous: bool
-    ) -> tuple[str, dict[str, Any]]:
         key = (model, method)
         if key not in self._urls:
             if len(self._urls) > 64:  # many per-call model names: start over
@@ -172,13 +164,16 @@ class GeminiHTTP:
             text = self.url(model, method)
             self._urls[key] = (text, httpx.URL(text))
         text, url = self._urls[key]
-        content = encode(body)
-        if isinstance(content, bytes):
-            return text, {"url": url, "content": content, "headers": self._headers}
-        headers = self._headers.copy()
-        headers["content-length"] = str(content.length)
-        pieces = AsyncPieces(content) if asynchronous else content
-        return text, {"url": url, "content": pieces, "headers": headers}
+        content: Any = encode(body)
+        headers = self._headers
+        if not isinstance(content, bytes):
+            headers = headers.copy()
+            headers["content-length"] = str(content.length)
+            content = AsyncPieces(content) if asynchronous else content
+        send = {"url": url, "content": content, "headers": headers}
+        if timeout is not None:
+            send["extensions"] = {"timeout": httpx.Timeout(timeout).as_dict()}
+        return text, send
 
     # -- clients ---------------------------------------------------------
 
@@ -303,15 +298,19 @@ class GeminiHTTP:
         return response
 
     def _begin(
-        self, model: str, method: str, body: Mapping[str, Any], **options: Any
+        self,
+        model: str,
+        method: str,
+        body: Mapping[str, Any],
+        *,
+        asynchronous: bool,
+        timeout: Seconds,
+        streaming: bool = False,
     ) -> tuple[str, dict[str, Any], Flow]:
-        """URL, send arguments and a fresh policy flow for one call.
-
-        ``options``: ``asynchronous`` (bool) and ``timeout`` for the request,
-        ``streaming`` for the policy.
-        """
-        streaming = options.pop("streaming", False)
-        url, send = self._request(model, method, body, **options)
+        """URL, send arguments and a fresh policy flow for one call."""
+        url, send = self._request(
+            model, method, body, asynchronous=asynchronous, timeout=timeout
+        )
         return url, send, self.policy.flow(url, streaming=streaming)
 
     def post(

@@ -17,13 +17,6 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini._normalize import (
-    HARM_CATEGORIES,
-    HARM_THRESHOLDS,
-    IMAGE_SIZES,
-    normalize_image_config,
-    normalize_safety_settings,
-)
 from langchain_cometgemini._profiles import PROFILES, canonical_id
 from langchain_cometgemini._request import model_generation
 from langchain_cometgemini._settings import TABLE, SettingsTable
@@ -31,12 +24,7 @@ from langchain_cometgemini._settings import TABLE, SettingsTable
 __all__ = [
     "EFFORT_BUDGETS",
     "EFFORT_LEVELS",
-    "HARM_CATEGORIES",
-    "HARM_THRESHOLDS",
-    "IMAGE_SIZES",
     "generation_config",
-    "normalize_image_config",
-    "normalize_safety_settings",
     "request_settings",
     "supported_level",
     "thinking_config",
@@ -100,7 +88,7 @@ def supported_level(level: str, model: str) -> str:
 
 
 def _budget_to_level(budget: int, model: str) -> str | None:
-    """The Gemini 3 level equivalent to a 2.5 budget, if one is exact.
+    """The level (``reasoning_effort`` name) equivalent to a 2.5 budget, if exact.
 
     ``-1`` (dynamic) is Gemini 3's default, so nothing is sent; a budget equal to
     an ``EFFORT_BUDGETS`` value maps to that level. Any other number has no
@@ -109,7 +97,7 @@ def _budget_to_level(budget: int, model: str) -> str | None:
     if budget < 0:
         return None
     if budget in _BUDGET_LEVELS:
-        return EFFORT_LEVELS[_BUDGET_LEVELS[budget]]
+        return _BUDGET_LEVELS[budget]
     raise ValueError(
         f"thinking_budget={budget} cannot be sent to {model}: Gemini 3 models take "
         "thinking_level ('minimal', 'low', 'medium', 'high'), not a token budget. "
@@ -156,11 +144,8 @@ def thinking_config(
             config["thinkingBudget"] = budget
     elif generation == "3":
         if budget is not None:
-            mapped = _budget_to_level(budget, model)
-            if mapped is not None:
-                level = supported_level(mapped.lower(), model)
-                config["thinkingLevel"] = EFFORT_LEVELS[level]
-        elif level is not None:
+            level = _budget_to_level(budget, model)
+        if level is not None:
             config["thinkingLevel"] = EFFORT_LEVELS[supported_level(level, model)]
     else:
         if budget is not None:

@@ -66,8 +66,6 @@ MAX_BACKOFF = 30.0
 """Longest wait of our own exponential backoff, in seconds."""
 MAX_SERVER_WAIT = 60.0
 """Longest wait we accept from ``Retry-After`` / ``RetryInfo``, in seconds."""
-DEFAULT_PATIENCE = 120.0
-"""The request timeout when none is set (``_client._DEFAULT_TIMEOUT``)."""
 
 
 def max_wait(timeout: float | None) -> float:
@@ -77,7 +75,8 @@ def max_wait(timeout: float | None) -> float:
     timeout), nor :data:`MAX_SERVER_WAIT`: a service that asks for longer is
     tried again after this long (the retry budget still bounds the attempts).
     """
-    return min(MAX_SERVER_WAIT, DEFAULT_PATIENCE if timeout is None else timeout)
+    # No timeout set: the default (120 s) is longer than the cap anyway.
+    return MAX_SERVER_WAIT if timeout is None else min(MAX_SERVER_WAIT, timeout)
 
 
 def backoff(attempt: int, error: GeminiAPIError | None) -> float:

@@ -51,7 +51,7 @@ from langchain_cometgemini._checks import (
     last_chunk,
     unknown_arguments,
 )
-from langchain_cometgemini._client import GeminiHTTP
+from langchain_cometgemini._client import AuthHeader, GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini._profiles import profile_for
@@ -140,7 +140,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt; 0 means exactly one attempt."""
     default_headers: dict[str, str] | None = None
-    auth_header: Literal["x-goog-api-key", "bearer", "authorization"] | None = None
+    auth_header: AuthHeader | None = None
     """Header that carries the key: ``x-goog-api-key`` (None, the default:
     Gemini's own), ``bearer`` (``Authorization: Bearer KEY``) or
     ``authorization`` (``Authorization: KEY``, the form of CometAPI's guide)."""

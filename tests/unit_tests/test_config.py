@@ -18,9 +18,9 @@ from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._config import (
     EFFORT_BUDGETS,
     generation_config,
-    normalize_image_config,
     thinking_config,
 )
+from langchain_cometgemini._normalize import normalize_image_config
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 
 G25 = "gemini-2.5-flash"
