@@ -12,14 +12,14 @@ module: https://ai.google.dev/gemini-api/docs/speech-generation
 
 from __future__ import annotations
 
-import base64
-import binascii
 import wave
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from langchain_core.messages import BaseMessage
+
+from langchain_cometgemini.images import decode_base64
 
 __all__ = ["AudioClip", "audio_clips", "pcm_format", "save_audio"]
 
@@ -31,13 +31,6 @@ class AudioClip(NamedTuple):
 
     mime_type: str
     data: bytes
-
-
-def _decode(data: str, mime: str) -> bytes:
-    try:
-        return base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"An {mime} audio block holds invalid base64 data") from exc
 
 
 def _blocks(message: BaseMessage) -> Iterator[Mapping[str, Any]]:
@@ -60,7 +53,7 @@ def audio_clips(message: BaseMessage) -> list[AudioClip]:
     clips: list[AudioClip] = []
     for block in _blocks(message):
         mime = block.get("mime_type") or (clips[-1].mime_type if clips else "")
-        raw = _decode(str(block["base64"]), mime or "audio")
+        raw = decode_base64(str(block["base64"]), f"{mime or 'audio'} audio")
         if clips and clips[-1].mime_type == mime:
             clips[-1] = AudioClip(mime, clips[-1].data + raw)
         else:

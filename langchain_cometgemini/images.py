@@ -71,11 +71,17 @@ def image_data(message: BaseMessage) -> Iterator[tuple[str, bytes]]:
         if found is None:
             continue
         mime, data = found
-        try:
-            raw = base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"An {mime} block holds invalid base64 data") from exc
-        yield mime, raw
+        yield mime, decode_base64(data, mime)
+
+
+def decode_base64(data: str, what: str) -> bytes:
+    """Bytes of a block's base64 (padding restored), or a ``ValueError``
+    naming the ``what`` block.
+    """
+    try:
+        return base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"An {what} block holds invalid base64 data") from exc
 
 
 def save_images(

@@ -41,6 +41,21 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def _one_part_events(
+    whole: Mapping[str, Any], parts: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``whole`` streamed as one event per part; only the last one finishes."""
+    events = []
+    for i, part in enumerate(parts):
+        event = json.loads(json.dumps(whole))
+        candidate = event["candidates"][0]
+        candidate["content"]["parts"] = [part]
+        if i < len(parts) - 1:
+            del candidate["finishReason"]
+        events.append(event)
+    return events
+
+
 def _tokens(text: str) -> int:
     """Rough token estimate (4 characters a token), at least 1 for any text."""
     return max(1, (len(text) + 3) // 4) if text else 0
@@ -139,14 +154,7 @@ class Reply:
     def stream(cls, *pieces: str, **options: Any) -> Reply:
         """Streamed text, one event per piece exactly as given."""
         whole = cls.text("".join(pieces), **options).json
-        events = []
-        for i, piece in enumerate(pieces):
-            event = json.loads(json.dumps(whole))
-            candidate = event["candidates"][0]
-            candidate["content"]["parts"] = [{"text": piece}]
-            if i < len(pieces) - 1:
-                del candidate["finishReason"]
-            events.append(event)
+        events = _one_part_events(whole, [{"text": piece} for piece in pieces])
         return cls(events=events, echo_model="model" not in options)
 
     @classmethod
@@ -209,8 +217,7 @@ class Reply:
     ) -> Reply:
         """An image answer (``inlineData``), optionally after some text."""
         parts: list[dict[str, Any]] = [{"text": text}] if text else []
-        encoded = base64.b64encode(data).decode()
-        parts.append({"inlineData": {"mimeType": mime_type, "data": encoded}})
+        parts.append({"inlineData": {"mimeType": mime_type, "data": _b64(data)}})
         return cls.parts(parts, **options)
 
     @classmethod
@@ -236,17 +243,8 @@ class Reply:
         )
         size = max(3, -(-len(data) // max(pieces, 1) // 3 * 3))
         cuts = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
-        events = []
-        for i, cut in enumerate(cuts):
-            event = json.loads(json.dumps(whole.json))
-            candidate = event["candidates"][0]
-            candidate["content"]["parts"] = [
-                {"inlineData": {"mimeType": mime_type, "data": _b64(cut)}}
-            ]
-            if i < len(cuts) - 1:
-                del candidate["finishReason"]
-            events.append(event)
-        return replace(whole, events=events)
+        parts = [{"inlineData": {"mimeType": mime_type, "data": _b64(c)}} for c in cuts]
+        return replace(whole, events=_one_part_events(whole.json, parts))
 
     @classmethod
     def grounded(

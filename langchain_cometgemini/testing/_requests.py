@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,8 +12,11 @@ from langchain_cometgemini._wire import GenerateContentRequest
 from langchain_cometgemini.testing._replies import (
     _SIGNATURE,
     MODEL,
+    PCM_MIME,
+    PCM_TONE,
     PNG_1X1,
     Reply,
+    _b64,
     _response,
     _tokens,
 )
@@ -242,7 +244,7 @@ def _answer(
     if config.get("responseMimeType") == "application/json":
         return [{"text": json.dumps({"echo": user_text})}], {}
     if _asks(config, "AUDIO"):
-        return list(Reply.audio().json["candidates"][0]["content"]["parts"]), {}
+        return [{"inlineData": {"mimeType": PCM_MIME, "data": _b64(PCM_TONE)}}], {}
     if _asks(config, "IMAGE"):
         return _image(), {}
     return _text(body, user_text)
@@ -275,12 +277,7 @@ def _image() -> list[dict[str, Any]]:
     """A caption and a 1x1 PNG (the IMAGE modality)."""
     return [
         {"text": "Here is the image (emulated)."},
-        {
-            "inlineData": {
-                "mimeType": "image/png",
-                "data": base64.b64encode(PNG_1X1).decode(),
-            }
-        },
+        {"inlineData": {"mimeType": "image/png", "data": _b64(PNG_1X1)}},
     ]
 
 
