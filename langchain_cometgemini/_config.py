@@ -17,7 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini._profiles import PROFILES, canonical_id
+from langchain_cometgemini._profiles import model_data
 from langchain_cometgemini._request import model_generation
 from langchain_cometgemini._settings import TABLE, SettingsTable
 
@@ -51,10 +51,11 @@ _ORDER = tuple(EFFORT_LEVELS)  # minimal < low < medium < high
 
 @functools.lru_cache(maxsize=64)
 def _model_levels(model: str) -> tuple[str, ...] | None:
-    """The thinking levels ``model``'s profile lists (``_profiles``); ``None``
-    when the model has no profile (an unknown id: levels are sent as given).
+    """The thinking levels ``model``'s profile lists (``_profiles``: its entry
+    or its family's defaults); ``None`` when the model belongs to no known
+    family (levels are sent as given).
     """
-    profile = PROFILES.get(canonical_id(model))
+    profile = model_data(model)
     if profile is None:
         return None
     return tuple(profile.get("reasoning_effort_levels") or ())

@@ -31,6 +31,7 @@ from langchain_cometgemini._parts import (
     GENERATED_ID_PREFIX,
     unsupported_block,
 )
+from langchain_cometgemini._profiles import generation
 from langchain_cometgemini._wire import (
     SIGNATURES_KEY,
     Blob,
@@ -53,17 +54,13 @@ https://ai.google.dev/gemini-api/docs/thought-signatures#faqs"""
 
 
 def model_generation(model: str) -> str | None:
-    """``"3"`` for Gemini 3.x, ``"2.5"`` for Gemini 2.5, else ``None``.
+    """``"3"`` for Gemini N >= 3 and the ``-latest`` aliases, ``"2.5"`` for
+    Gemini 2.5, else ``None``: the family rule of ``_profiles.generation``.
 
     Decides which thinking field the model takes and whether the Gemini 3
     signature placeholder applies.
     """
-    name = model.removeprefix("models/").lower()
-    if name.startswith("gemini-3"):
-        return "3"
-    if name.startswith("gemini-2.5"):
-        return "2.5"
-    return None
+    return generation(model)
 
 
 # -- content blocks ------------------------------------------------------------

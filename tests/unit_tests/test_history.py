@@ -326,7 +326,8 @@ def test_unknown_block_type_still_raises_naming_it() -> None:
         ("gemini-3-flash-preview", ["MINIMAL", "LOW", "MEDIUM", "HIGH"]),
         ("gemini-3.1-pro-preview", ["LOW", "LOW", "MEDIUM", "HIGH"]),
         ("gemini-3.1-flash-image-preview", ["MINIMAL", "MINIMAL", "HIGH", "HIGH"]),
-        ("gemini-3-newmodel", ["MINIMAL", "LOW", "MEDIUM", "HIGH"]),  # no profile
+        # An unknown Gemini 3 id gets its family defaults: low/medium/high.
+        ("gemini-3-newmodel", ["LOW", "LOW", "MEDIUM", "HIGH"]),
     ],
 )
 def test_levels_map_to_the_nearest_the_model_has(

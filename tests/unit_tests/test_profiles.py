@@ -32,6 +32,18 @@ LISTED = {
     "gemini-3.1-flash-image-preview": (131_072, 32_768),
     "gemini-2.5-flash-preview-tts": (8_192, 16_384),
     "gemini-2.5-pro-preview-tts": (8_192, 16_384),
+    "gemini-3.1-flash-tts-preview": (8_192, 16_384),
+    "gemini-3.1-flash-lite": (1_048_576, 65_536),
+    "gemini-3.5-flash": (1_048_576, 65_536),
+    "gemini-3.5-flash-lite": (1_048_576, 65_536),
+    "gemini-3.6-flash": (1_048_576, 65_536),
+    "gemini-3.7-flash": (1_048_576, 65_536),
+    "gemini-3.8-flash": (1_048_576, 65_536),
+    "gemini-4-argon": (1_048_576, 1_048_576),
+    "gemini-flash-latest": (1_048_576, 65_536),
+    "gemini-flash-lite-latest": (1_048_576, 65_536),
+    "gemini-pro-latest": (1_048_576, 65_536),
+    "gemini-2.5-computer-use-preview-10-2025": (128_000, 64_000),
 }
 
 
@@ -137,9 +149,7 @@ def test_dated_and_suffixed_ids_find_their_model(model: str, expected: str) -> N
     "model",
     [
         "gemini-2.0-flash",
-        "gemini-flash-latest",
         "gemini-2.5-flash-native-audio-preview-09-2025",
-        "gemini-4-ultra",
         "gpt-4o",
     ],
 )
