@@ -23,12 +23,14 @@ from langchain_cometgemini._wire import FileData, Part
 
 __all__ = [
     "MEDIA_TYPES",
+    "SOURCE_TYPES",
     "Media",
     "block_url",
     "genai_media_part",
     "media_part",
     "media_urls",
     "part_options",
+    "standard_block",
     "url_part",
 ]
 
@@ -37,6 +39,8 @@ Media = Mapping[str, tuple[bytes, str | None]]
 
 MEDIA_TYPES = ("image", "audio", "video", "file", "text-plain")
 """LangChain's standard data blocks (v1, and v0.3 with ``source_type``)."""
+SOURCE_TYPES = ("image", "document")
+"""Anthropic's media blocks, which name their bytes in a ``source`` mapping."""
 
 _DATA_URI = re.compile(
     r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,;]*)*?;base64,(?P<data>.*)$", re.S
@@ -65,7 +69,39 @@ def _is_remote(url: str) -> bool:
     )
 
 
+def standard_block(block: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An Anthropic-format media block (``{"type": "image" | "document",
+    "source": {"type": "base64" | "url" | "file" | "text", ...}}``) as
+    LangChain's standard block, through langchain-core's own translator (so
+    both read Anthropic's shapes alike); any other block as it is.
+
+    A ``source`` the translator cannot read (missing ``data``, an unknown
+    ``type``) is refused with an error that names it, never dropped.
+    """
+    source = block.get("source")
+    if block.get("type") not in SOURCE_TYPES or not isinstance(source, Mapping):
+        return block
+    from langchain_core.messages.block_translators.anthropic import (
+        _convert_to_v1_from_anthropic_input,
+    )
+
+    (converted,) = _convert_to_v1_from_anthropic_input([dict(block)])  # type: ignore[list-item]
+    standard: dict[str, Any] = dict(converted)
+    if standard.get("type") == "non_standard":
+        raise ValueError(
+            f"Unsupported Anthropic {block.get('type')!r} source "
+            f"{dict(source)!r:.120}: give base64 data with a media_type, a url, "
+            "a file_id or text."
+        )
+    if source.get("type") == "file":
+        # The translator puts Anthropic's file id in ``id``; ours reads
+        # ``file_id`` (``id`` is the block's own id in LangChain's blocks).
+        standard["file_id"] = standard.pop("id")
+    return standard
+
+
 def block_url(block: Mapping[str, Any]) -> str | None:
+    block = standard_block(block)
     btype = block.get("type")
     if btype == "image_url":
         ref = block.get("image_url")
@@ -145,7 +181,9 @@ def url_part(url: str, mime: str | None, kind: str, media: Media) -> Part:
 def media_part(block: Mapping[str, Any], media: Media) -> Part:
     """A v1 (or v0.3 ``source_type``) data block -> ``inlineData``/``fileData``,
     with the block's per-part options (:func:`part_options`) beside it.
+    Anthropic-format blocks are translated first (:func:`standard_block`).
     """
+    block = standard_block(block)
     part = _media_data(block, media)
     extras = block.get("extras")
     if isinstance(extras, Mapping) and extras:

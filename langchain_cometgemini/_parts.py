@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from langchain_cometgemini._media import (
     MEDIA_TYPES,
+    SOURCE_TYPES,
     Media,
     block_url,
     genai_media_part,
@@ -335,7 +336,7 @@ def _as_sent(block: Mapping[str, Any], media: Media) -> Part:
 
 _MEDIA: dict[str, FromBlock] = {
     "image_url": _image_url_part,
-    **dict.fromkeys(MEDIA_TYPES, _media_part),
+    **dict.fromkeys((*MEDIA_TYPES, *SOURCE_TYPES), _media_part),
     "media": _genai_media_part,  # langchain-google-genai's own block
 }
 

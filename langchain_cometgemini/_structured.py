@@ -30,7 +30,7 @@ from langchain_cometgemini._tools import (
 if TYPE_CHECKING:
     from langchain_cometgemini.chat_models import ChatCometGemini
 
-__all__ = ["response_format_trace", "structured_output"]
+__all__ = ["response_format_trace", "structured_output", "traced_schema"]
 
 _Bound = tuple[Runnable[LanguageModelInput, AIMessage], Runnable[Any, Any]]
 
@@ -47,6 +47,25 @@ def response_format_trace(
     }
 
 
+def traced_schema(schema: Any) -> Any:
+    """What ``ls_structured_output_format`` carries for ``schema``.
+
+    langchain-core traces ``convert_to_json_schema`` of it, so the schema is
+    given as the user gave it: the trace then equals
+    ``convert_to_json_schema(schema)`` (what the standard suite and LangSmith
+    expect: no per-field titles from pydantic). A JSON Schema without a
+    ``title`` is one core cannot convert (it needs a name): that one goes as
+    our OpenAI-format tool named ``structured_output``.
+    """
+    from langchain_core.utils.function_calling import convert_to_json_schema
+
+    try:
+        convert_to_json_schema(schema)
+    except (ValueError, TypeError):
+        return openai_tool(schema)
+    return schema
+
+
 def structured_output(
     model: ChatCometGemini, schema: Any, method: str, include_raw: bool
 ) -> Runnable[LanguageModelInput, Any]:
@@ -60,7 +79,7 @@ def structured_output(
     # (json_mode without a schema) it leaves the tracing metadata out.
     ls_format: dict[str, Any] = {
         "kwargs": {"method": method},
-        "schema": openai_tool(schema) if schema is not None else None,
+        "schema": traced_schema(schema) if schema is not None else None,
     }
     if method == "function_calling":
         llm, parser = _function_calling(model, schema, ls_format)

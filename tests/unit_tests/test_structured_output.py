@@ -314,3 +314,34 @@ def test_untitled_json_schema(emulator: GeminiEmulator) -> None:
     assert capture.starts[0]["options"]["ls_structured_output_format"]["kwargs"] == {
         "method": "json_schema"
     }
+
+
+class PlainMovieDict(TypedDict):
+    """A movie."""
+
+    title: Annotated[str, ..., "The title"]
+    year: int
+
+
+@pytest.mark.parametrize("schema", [Movie, MovieV1, PlainMovieDict])
+@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
+def test_traced_schema_is_core_json_schema(
+    emulator: GeminiEmulator, schema: Any, method: str
+) -> None:
+    """The trace holds langchain-core's ``convert_to_json_schema(schema)``:
+    no per-field titles from pydantic, whichever method sends it.
+    """
+    from langchain_core.utils.function_calling import convert_to_json_schema
+
+    reply = (
+        call_answer(convert_to_json_schema(schema)["title"], ARGS)
+        if method == "function_calling"
+        else text_answer(json.dumps(ARGS))
+    )
+    emulator.queue(Reply(json=reply))
+    capture = _Capture()
+    runnable = llm_for(emulator).with_structured_output(schema, method=method)  # type: ignore[arg-type]
+    runnable.invoke("x", config={"callbacks": [capture]})
+    traced = capture.starts[0]["options"]["ls_structured_output_format"]["schema"]
+    assert traced == convert_to_json_schema(schema)
+    assert "title" not in traced["properties"]["year"]
