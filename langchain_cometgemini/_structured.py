@@ -54,14 +54,15 @@ def traced_schema(schema: Any) -> Any:
     given as the user gave it: the trace then equals
     ``convert_to_json_schema(schema)`` (what the standard suite and LangSmith
     expect: no per-field titles from pydantic). A JSON Schema without a
-    ``title`` is one core cannot convert (it needs a name): that one goes as
-    our OpenAI-format tool named ``structured_output``.
+    ``title`` is one core cannot convert (it needs a name), a recursive
+    TypedDict one it cannot finish: those go as our OpenAI-format tool.
     """
     from langchain_core.utils.function_calling import convert_to_json_schema
 
     try:
         convert_to_json_schema(schema)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
+        # RecursionError: core expands a recursive TypedDict without end.
         return openai_tool(schema)
     return schema
 
