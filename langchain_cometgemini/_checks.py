@@ -27,6 +27,7 @@ from langchain_cometgemini._response import StreamState, final_chunk
 __all__ = [
     "answered",
     "call_timeout",
+    "check_base_url",
     "check_connection",
     "check_streamable",
     "check_turns",
@@ -54,15 +55,22 @@ def _has_auth_header(headers: Mapping[str, str] | None) -> bool:
 
 
 def check_connection(
-    api_key: SecretStr | None, headers: Mapping[str, str] | None, base_url: str
+    api_key: SecretStr | None, headers: Mapping[str, str] | None
 ) -> None:
-    """Refuse a model with no key or a base URL that is not http(s); warn when
-    the key would travel over plain http to a host that is not this machine.
-    """
+    """Refuse a model with no key (neither ``api_key`` nor an auth header)."""
     if api_key is None and not _has_auth_header(headers):
         raise ValueError(
             "api_key: no CometAPI key. Pass api_key=... or set COMETAPI_KEY."
         )
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` unchanged, or ``ValueError`` if it is not http(s); warn when
+    the key would travel over plain http to a host that is not this machine.
+
+    A field validator, so an assignment (``llm.base_url = ...``) is checked
+    before the value is kept.
+    """
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
@@ -70,8 +78,9 @@ def check_connection(
         warnings.warn(
             f"base_url {base_url!r} is plain http: the API key would "
             "travel unencrypted.",
-            stacklevel=3,  # the model's validator, as when it warned itself
+            stacklevel=3,
         )
+    return base_url
 
 
 _EXTRA_ARGUMENTS = frozenset({"callback_manager"})  # langchain-core's deprecated one

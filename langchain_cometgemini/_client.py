@@ -20,11 +20,12 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from langchain_cometgemini._auth import ApiKey, AuthHeader
 from langchain_cometgemini._body import AsyncPieces, encode
 from langchain_cometgemini._errors import (
     CometGeminiError,
@@ -55,7 +56,7 @@ from langchain_cometgemini._retry import (
 )
 from langchain_cometgemini._sse import SSEDecoder
 
-__all__ = ["GeminiHTTP"]
+__all__ = ["AuthHeader", "GeminiHTTP"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,6 @@ _STREAM = "streamGenerateContent"
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _USER_AGENT = "langchain-cometgemini"
-AuthHeader = Literal["x-goog-api-key", "bearer", "authorization"]
-"""How the key is sent: ``x-goog-api-key: KEY`` (Gemini's own header),
-``Authorization: Bearer KEY``, or ``Authorization: KEY`` (CometAPI's guide)."""
 _backoff = backoff
 
 
@@ -111,7 +109,9 @@ class GeminiHTTP:
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
         )
-        self._headers = _headers(api_key, default_headers, auth_header)
+        # The key is written into each request as it is sent (see _auth).
+        self._key = ApiKey.of(api_key, auth_header, default_headers)
+        self._headers = _headers(default_headers)
         self._urls: dict[tuple[str, str], tuple[str, httpx.URL]] = {}
         # Sent straight to the transport (see _open), so given here in full.
         self._extensions = {
@@ -245,10 +245,14 @@ class GeminiHTTP:
         if self._direct is None:
             # Never follow a redirect, whatever the client says: the key
             # would go with the request to wherever it points.
-            with client.stream(
-                "POST", **send, timeout=self.timeout, follow_redirects=False
-            ) as response:
+            request = self._sign(
+                client.build_request("POST", **send, timeout=self.timeout)
+            )
+            response = client.send(request, stream=True, follow_redirects=False)
+            try:
                 yield response
+            finally:
+                response.close()
             return
         response = self._direct.handle_request(self._raw(send))
         logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
@@ -262,10 +266,14 @@ class GeminiHTTP:
         """Async twin of :meth:`_open`."""
         client = self.async_client()
         if self._adirect is None:
-            async with client.stream(
-                "POST", **send, timeout=self.timeout, follow_redirects=False
-            ) as response:
+            request = self._sign(
+                client.build_request("POST", **send, timeout=self.timeout)
+            )
+            response = await client.send(request, stream=True, follow_redirects=False)
+            try:
                 yield response
+            finally:
+                await response.aclose()
             return
         response = await self._adirect.handle_async_request(self._raw(send))
         logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
@@ -275,7 +283,13 @@ class GeminiHTTP:
             await response.aclose()
 
     def _raw(self, send: dict[str, Any]) -> httpx.Request:
-        return httpx.Request("POST", **{"extensions": self._extensions, **send})
+        return self._sign(
+            httpx.Request("POST", **{"extensions": self._extensions, **send})
+        )
+
+    def _sign(self, request: httpx.Request) -> httpx.Request:
+        """``request`` with the key written in, the last step before sending."""
+        return request if self._key is None else self._key.sign(request)
 
     # -- the drivers of the retry policy (decisions: _retry.RetryPolicy) --
 
@@ -488,17 +502,12 @@ class GeminiHTTP:
         return client.build_request("GET", url, timeout=httpx.Timeout(left))
 
 
-def _headers(
-    api_key: SecretStr | str | None,
-    default_headers: Mapping[str, str] | None,
-    auth_header: AuthHeader | None = None,
-) -> httpx.Headers:
-    """Every request's headers, prepared once.
+def _headers(default_headers: Mapping[str, str] | None) -> httpx.Headers:
+    """Every request's headers but the key, prepared once.
 
     httpx re-normalizes a dict of headers on every request (~50 us, a sizeable
-    part of its own cost). ``api_key`` may arrive as a plain ``str`` through
-    ``model_copy(update=...)``, which does not validate. The key goes in the
-    header ``auth_header`` names (see :data:`AuthHeader`; None: the first).
+    part of its own cost). The key is not among them: it is written into each
+    request as it is sent (:class:`~langchain_cometgemini._auth.ApiKey`).
     """
     headers = {
         "accept": "*/*",
@@ -506,20 +515,6 @@ def _headers(
         "content-type": "application/json",
         "user-agent": _USER_AGENT,
     }
-    if isinstance(api_key, SecretStr):
-        api_key = api_key.get_secret_value()
-    if api_key is not None:
-        if auth_header is None or auth_header == "x-goog-api-key":
-            headers["x-goog-api-key"] = api_key
-        elif auth_header == "bearer":
-            headers["authorization"] = f"Bearer {api_key}"
-        elif auth_header == "authorization":
-            headers["authorization"] = api_key
-        else:
-            raise ValueError(
-                f"auth_header must be 'x-goog-api-key', 'bearer' or "
-                f"'authorization', not {auth_header!r}"
-            )
     headers.update(default_headers or {})
     return httpx.Headers(headers)
 

@@ -12,7 +12,7 @@ import asyncio
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import httpx
 from langchain_core.callbacks import (
@@ -34,16 +34,21 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from langchain_cometgemini._auth import AuthHeader, check_key, secret
 from langchain_cometgemini._checks import (
     answered,
     call_timeout,
+    check_base_url,
     check_connection,
     check_streamable,
     check_turns,
@@ -51,7 +56,7 @@ from langchain_cometgemini._checks import (
     last_chunk,
     unknown_arguments,
 )
-from langchain_cometgemini._client import AuthHeader, GeminiHTTP
+from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini._profiles import profile_for
@@ -118,9 +123,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
     # hide_input_in_errors: a ValidationError raised across fields (a bad
     # base_url, clashing settings) would otherwise print every constructor
-    # argument, the key among them.
+    # argument, the key among them. validate_assignment: ``llm.model = x``
+    # is checked as the constructor checks it (so is model_copy(update=...)).
     model_config = ConfigDict(
-        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,
+        validate_assignment=True,
     )
 
     # The request settings (model, temperature, ..., model_kwargs) are inherited
@@ -129,10 +138,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("COMETAPI_KEY", default=None),
         alias="cometapi_api_key",
+        validate_default=True,
     )
-    """CometAPI key; read from ``COMETAPI_KEY`` when not given."""
-    base_url: str = Field(
-        default_factory=lambda: _env("COMETAPI_BASE_URL") or DEFAULT_BASE_URL
+    """CometAPI key; read from ``COMETAPI_KEY`` when not given. Surrounding
+    whitespace is stripped; any other character a header cannot carry is refused."""
+    base_url: Annotated[str, AfterValidator(check_base_url)] = Field(
+        default_factory=lambda: _env("COMETAPI_BASE_URL") or DEFAULT_BASE_URL,
+        validate_default=True,
     )
     """Service root; ``COMETAPI_BASE_URL`` or ``https://api.cometapi.com``."""
     timeout: float | None = Field(default=None, gt=0, alias="request_timeout")
@@ -158,16 +170,45 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _check_arguments(cls, values: Any) -> Any:
-        # langchain-core routes no unknown argument anywhere: refuse it.
+    def _check_arguments(cls, values: Any, info: ValidationInfo) -> Any:
+        # langchain-core routes no unknown argument anywhere: refuse it (an
+        # assignment, which names its field, gets every field's value here).
         if isinstance(values, dict):
-            unknown_arguments(ChatCometGemini, values)
+            if info.field_name is None:
+                unknown_arguments(ChatCometGemini, values)
+            # The key hidden at once: what reports the input from here on
+            # (a ValidationError's errors(), a frame's locals) shows no key.
+            for name in ("api_key", "cometapi_api_key"):
+                if name in values:
+                    values = {**values, name: secret(values[name])}
         return values
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _check_key(cls, key: SecretStr | None) -> SecretStr | None:
+        return check_key(key)
 
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
-        check_connection(self.api_key, self.default_headers, self.base_url)
+        check_connection(self.api_key, self.default_headers)
         return self
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> ChatCometGemini:
+        """A copy; values in ``update`` are validated as the constructor does it.
+
+        pydantic's ``model_copy`` does not validate ``update``: a model id
+        with a ``/`` would reach the URL path, a key with a newline the
+        header. Here the copy's values are checked together, then kept.
+        """
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            fields = type(self).model_fields
+            values = {k: v for k, v in copy.__dict__.items() if k in fields}
+            checked = type(self).model_validate(values)
+            copy.__dict__.update({k: checked.__dict__[k] for k in values})
+        return copy
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         # langchain-core calls this once, at construction, when no profile=
