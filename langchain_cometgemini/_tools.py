@@ -21,13 +21,17 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
 
+from langchain_cometgemini._profiles import GENERATION_3
+
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
 __all__ = [
     "BUILTIN_TOOLS",
     "FUNCTION_NAME",
+    "SERVER_SIDE_FLAG",
     "check_function_name",
+    "combined_tool_config",
     "convert_tools",
     "inline_root_ref",
     "openai_tool",
@@ -390,6 +394,34 @@ def tool_config(choice: Any, names: Sequence[str]) -> dict[str, Any] | None:
             f"tool_choice names {unknown} but the bound tools are {list(names)}"
         )
     return {"functionCallingConfig": config}
+
+
+SERVER_SIDE_FLAG = "includeServerSideToolInvocations"
+"""``toolConfig`` key Gemini 3+ needs when built-in tools and function
+declarations share a request (without it the service answers 400). See
+https://ai.google.dev/gemini-api/docs/tool-combination"""
+
+
+def combined_tool_config(
+    tools: Sequence[Mapping[str, Any]] | None,
+    config: Mapping[str, Any] | None,
+    generation: str | None,
+) -> dict[str, Any] | None:
+    """``toolConfig`` for ``tools``: with built-ins mixed with functions on
+    Gemini 3+ (``generation == "3"``), :data:`SERVER_SIDE_FLAG` set beside any
+    ``functionCallingConfig``; a value the caller set in a raw ``tool_config``
+    wins. Otherwise ``config`` as given (2.5 and other models do not know it).
+    """
+    current = dict(config) if config else None
+    if generation != GENERATION_3 or not tools:
+        return current
+    functions = any(tool.get("functionDeclarations") for tool in tools)
+    builtins = any(key != "functionDeclarations" for tool in tools for key in tool)
+    if not (functions and builtins):
+        return current
+    combined = current or {}
+    combined.setdefault(SERVER_SIDE_FLAG, True)
+    return combined
 
 
 def strict_tool_config(

@@ -60,7 +60,7 @@ from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini._profiles import profile_for
-from langchain_cometgemini._request import build_contents, media_urls
+from langchain_cometgemini._request import build_contents, media_urls, model_generation
 from langchain_cometgemini._response import (
     StreamState,
     parse_event,
@@ -74,6 +74,7 @@ from langchain_cometgemini._settings import (
 from langchain_cometgemini._structured import response_format_trace, structured_output
 from langchain_cometgemini._tokens import estimate_tokens
 from langchain_cometgemini._tools import (
+    combined_tool_config,
     convert_tools,
     response_format_settings,
     strict_tool_config,
@@ -358,7 +359,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         tools = request.get("tools")
         if tools:
             body["tools"] = tools
-        choice = request.get("tool_config")
+        choice = combined_tool_config(
+            tools, request.get("tool_config"), model_generation(model)
+        )
         if choice:
             body["toolConfig"] = choice
         body.update(request_settings(options, _TABLE))

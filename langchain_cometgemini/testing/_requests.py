@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_cometgemini._parts import PART_KINDS
+from langchain_cometgemini._profiles import GENERATION_3, generation
 from langchain_cometgemini._wire import GenerateContentRequest
 from langchain_cometgemini.testing._replies import (
     _SIGNATURE,
@@ -353,6 +354,9 @@ def validate(request: RecordedRequest) -> Reply | None:
                         f".{key}.name: "
                         f"function {name!r} is not declared in tools.\n"
                     )
+    refusal = _combination(body, request.model)
+    if refusal is not None:
+        return refusal
     config = body.get("generationConfig") or {}
     thinking = config.get("thinkingConfig") or {}
     if "thinkingLevel" in thinking and request.model.startswith(
@@ -360,3 +364,26 @@ def validate(request: RecordedRequest) -> Reply | None:
     ):
         return _invalid("Thinking level is not supported for this model.")
     return None
+
+
+def _combination(body: Mapping[str, Any], model: str) -> Reply | None:
+    """Built-in tools mixed with function declarations on Gemini 3+ need
+    ``toolConfig.includeServerSideToolInvocations`` (the service answers 400
+    without it). See https://ai.google.dev/gemini-api/docs/tool-combination
+    """
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    functions = bool(_declarations(body))
+    builtins = [k for t in tools for k in t if k not in _DECLARATION_KEYS]
+    if not (functions and builtins) or generation(model) != GENERATION_3:
+        return None
+    config = body.get("toolConfig") or {}
+    if config.get("includeServerSideToolInvocations") is True:
+        return None
+    return _invalid(
+        f"Built-in tools ({', '.join(builtins)}) and function calling are used "
+        "together; set toolConfig.includeServerSideToolInvocations to true to "
+        "combine them."
+    )
+
+
+_DECLARATION_KEYS = frozenset({"functionDeclarations", "function_declarations"})
