@@ -169,11 +169,19 @@ def _build(
     body: dict[str, Any] = {}
     config: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
-    targets = {"request": body, "generationConfig": config, "thinkingConfig": inputs}
+    tools: dict[str, Any] = {}
+    targets = {
+        "request": body,
+        "generationConfig": config,
+        "thinkingConfig": inputs,
+        "toolConfig": tools,
+    }
     for name, key, omit, place in table.sent:
         value = options.get(name)
         if value is not None and value not in omit:
             targets[place][key] = value
+    if tools:
+        body["toolConfig"] = tools
     thinking = thinking_config(generation, model, **inputs) if inputs else None
     if thinking:
         config["thinkingConfig"] = thinking

@@ -45,6 +45,7 @@ from langchain_cometgemini._parts import (
     respell,
     snake,
 )
+from langchain_cometgemini._retry import SERVED_TIER
 from langchain_cometgemini._usage import (
     cached_snake,
     snake_keys,
@@ -352,6 +353,9 @@ def _record_metadata(
         state.response_id = meta["response_id"] = event["responseId"]
     if "createTime" in event:
         meta["create_time"] = event["createTime"]  # Vertex AI-backed answers
+    tier = cast("dict[str, Any]", event).get(SERVED_TIER)
+    if isinstance(tier, str):
+        meta["service_tier"] = tier  # the x-gemini-service-tier header
     feedback = event.get("promptFeedback")
     if isinstance(feedback, dict):
         meta["prompt_feedback"] = snake_keys(feedback)

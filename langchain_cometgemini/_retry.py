@@ -42,8 +42,9 @@ from langchain_cometgemini._errors import (
     error_from_payload,
     error_from_response,
 )
+from langchain_cometgemini._request_keys import SERVICE_TIER_HEADER
 
-__all__ = ["DELIVER", "PEEK", "SEND", "RetryPolicy", "backoff"]
+__all__ = ["DELIVER", "PEEK", "SEND", "SERVED_TIER", "RetryPolicy", "backoff"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,19 @@ def decode_json(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
+SERVED_TIER = "__served_service_tier__"
+"""Key under which the answer (a stream's first event) carries the tier the
+``x-gemini-service-tier`` header named; ``_response`` moves it to
+``response_metadata["service_tier"]``. Not a wire key: the header is HTTP's,
+the parser only sees JSON."""
+
+
+def served(answer: Any, tier: str | None) -> None:
+    """Note the served tier on ``answer`` (a JSON object), if the header named one."""
+    if tier and isinstance(answer, dict):
+        answer[SERVED_TIER] = tier
+
+
 def transport_error(exc: httpx.HTTPError, url: str) -> Exception:
     """Our exception for a request that got no answer (never the key: URL only)."""
     if isinstance(exc, httpx.TimeoutException):
@@ -164,15 +178,18 @@ class RetryPolicy:
         while True:
             outcome = yield SEND
             if isinstance(outcome, httpx.Response) and outcome.status_code == 200:
+                tier = outcome.headers.get(SERVICE_TIER_HEADER)
                 if streaming:
                     # The first event decides: an error event is a failure.
                     outcome = yield PEEK
                     if not isinstance(outcome, Exception):
+                        served(outcome, tier)
                         yield DELIVER
                         return None
                 else:
                     answer = decode_json(outcome)
                     if not answer.get("error"):
+                        served(answer, tier)
                         return answer
                     outcome = error_from_payload(answer, 200, outcome.headers)
             yield self.retry_or_raise(attempt, failure(outcome, url))

@@ -46,6 +46,11 @@ from langchain_cometgemini._normalize import (
     normalize_safety_settings,
     normalize_speech_config,
 )
+from langchain_cometgemini._request_keys import (
+    normalize_labels,
+    normalize_retrieval_config,
+    normalize_service_tier,
+)
 
 __all__ = [
     "EMPTY",
@@ -58,7 +63,13 @@ __all__ = [
 ]
 
 Place = Literal[
-    "generationConfig", "thinkingConfig", "request", "merge", "path", "call"
+    "generationConfig",
+    "thinkingConfig",
+    "request",
+    "toolConfig",
+    "merge",
+    "path",
+    "call",
 ]
 
 EMPTY: tuple[Any, ...] = ("", (), [], {})
@@ -70,7 +81,8 @@ class Wire:
     """Where a setting goes in the request; a field with one may be given per call.
 
     ``place``: ``generationConfig`` (``key`` is its field), ``request`` (a
-    top-level body key), ``thinkingConfig`` (``key`` is the keyword of
+    top-level body key), ``toolConfig`` (``key`` is its field, merged with
+    the tool choice), ``thinkingConfig`` (``key`` is the keyword of
     ``_config.thinking_config``, which picks the wire field per model),
     ``merge`` (a mapping merged into ``generationConfig`` last), ``path`` (part
     of the URL) or ``call`` (used by the call, never sent). ``omit``: values
@@ -86,8 +98,8 @@ class Wire:
     @property
     def where(self) -> str:
         """Where the value goes, as docs/index.md's "request key" column says it."""
-        if self.place == "generationConfig":
-            return f"generationConfig.{self.key}"
+        if self.place in ("generationConfig", "toolConfig"):
+            return f"{self.place}.{self.key}"
         if self.place == "thinkingConfig":
             return "generationConfig.thinkingConfig"
         if self.place == "merge":
@@ -236,6 +248,24 @@ class RequestSettings(BaseModel):
         None
     )
     """Name of a cached content resource (``cachedContents/...``)."""
+    service_tier: Annotated[
+        str | None,
+        Wire("request", "serviceTier"),
+        AfterValidator(normalize_service_tier),
+    ] = None
+    """``"standard"``, ``"flex"`` or ``"priority"`` (Gemini API only)."""
+    labels: Annotated[
+        dict[str, str] | None,
+        Wire("request", "labels", EMPTY),
+        AfterValidator(normalize_labels),
+    ] = None
+    """Billing labels ``{key: value}`` (Gemini API only)."""
+    retrieval_config: Annotated[
+        dict[str, Any] | None,
+        Wire("toolConfig", "retrievalConfig", EMPTY),
+        AfterValidator(normalize_retrieval_config),
+    ] = None
+    """Where a Maps-grounded answer is about: ``lat_lng``, ``language_code``."""
     model_kwargs: Annotated[dict[str, Any], Wire("merge")] = Field(default_factory=dict)
     """Extra ``generationConfig`` fields, sent as given."""
 
@@ -271,7 +301,8 @@ class SettingsTable:
         self.sent = tuple(
             (name, w.key, w.omit, w.place)
             for name, w in wires.items()
-            if w.place in ("generationConfig", "request", "thinkingConfig")
+            if w.place
+            in ("generationConfig", "request", "thinkingConfig", "toolConfig")
         )
         self.amount = frozenset(name for name, w in wires.items() if w.amount)
         self.merge = tuple(name for name, w in wires.items() if w.place == "merge")

@@ -50,6 +50,7 @@ BUILTIN_TOOLS = {
     "url_context": "urlContext",
     "file_search": "fileSearch",
     "computer_use": "computerUse",
+    "mcp_servers": "mcpServers",
 }
 _BUILTIN_WIRE = {wire: wire for wire in BUILTIN_TOOLS.values()} | BUILTIN_TOOLS
 
@@ -297,16 +298,26 @@ def check_function_name(name: Any) -> None:
 def _builtin(tool: Mapping[str, Any]) -> dict[str, Any] | None:
     """A built-in tool dict in either spelling -> its wire entry, else None.
 
-    A one-key dict whose value is a dict and whose key names no built-in and
-    no part of a tool definition is a misspelt built-in: ``ValueError`` lists
-    the known ones (and the closest).
+    The entry is sent in Google's ``Tool`` shape: the configuration's keys in
+    camelCase (``file_search_store_names`` -> ``fileSearchStoreNames``), the
+    keys of ``headers`` maps left as written. ``mcp_servers`` takes a list of
+    servers, each with a ``name``. A one-key dict whose value is a dict and
+    whose key names no built-in and no part of a tool definition is a
+    misspelt built-in: ``ValueError`` lists the known ones (and the closest).
     """
     if len(tool) == 1:
         ((key, value),) = tool.items()
         wire = _BUILTIN_WIRE.get(key)
+        if wire == "mcpServers":
+            return {wire: _mcp_servers(value)}
         if wire is not None:
-            return {wire: dict(value or {})}
-        if (value is None or isinstance(value, Mapping)) and key not in (
+            if value is not None and not isinstance(value, Mapping):
+                raise ValueError(
+                    f"Built-in tool {key!r} takes a dict of settings (or {{}}), "
+                    f"got {value!r}"
+                )
+            return {wire: _camel_keys(dict(value or {}))}
+        if (value is None or isinstance(value, Mapping | list)) and key not in (
             _DEFINITION_KEYS
         ):
             close = difflib.get_close_matches(str(key), list(_BUILTIN_WIRE), n=1)
@@ -317,6 +328,40 @@ def _builtin(tool: Mapping[str, Any]) -> dict[str, Any] | None:
                 "names)."
             )
     return None
+
+
+def _mcp_servers(value: Any) -> list[dict[str, Any]]:
+    """``mcp_servers``: a list of ``{"name", "streamable_http_transport"...}``.
+
+    See https://ai.google.dev/api/caching#McpServer
+    """
+    servers = value if isinstance(value, list | tuple) else None
+    if not servers or not all(
+        isinstance(s, Mapping) and isinstance(s.get("name"), str) and s["name"]
+        for s in servers
+    ):
+        raise ValueError(
+            "Built-in tool 'mcp_servers' takes a list of servers, each a dict with "
+            f"a 'name' (and 'streamable_http_transport'), got {value!r}"
+        )
+    return [_camel_keys(dict(server)) for server in servers]
+
+
+_KEPT_AS_WRITTEN = frozenset({"headers"})  # user maps: header names stay
+
+
+def _camel_keys(value: Any) -> Any:
+    """Dict keys in camelCase, at every level but inside ``headers``."""
+    if isinstance(value, list):
+        return [_camel_keys(item) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        head, *rest = str(key).split("_")
+        camel = head + "".join(word[:1].upper() + word[1:] for word in rest)
+        out[camel] = item if camel in _KEPT_AS_WRITTEN else _camel_keys(item)
+    return out
 
 
 def convert_tools(

@@ -201,6 +201,12 @@ class GenerateContentRequest(TypedDict, total=False):
     generationConfig: dict[str, Any]
     cachedContent: str
     labels: dict[str, str]
+    serviceTier: str
+    """``standard``, ``flex`` or ``priority``; the answer's
+    ``x-gemini-service-tier`` header names the tier that served it."""
+    continuationToken: str
+    """Resumes a long-decode answer (``Candidate.continuationToken``). See
+    https://ai.google.dev/gemini-api/docs/generate-content/long-decode"""
 
 
 # -- response --------------------------------------------------------------------
@@ -220,6 +226,9 @@ class Candidate(TypedDict, total=False):
     avgLogprobs: float
     logprobsResult: dict[str, Any]
     tokenCount: int
+    continuationToken: str
+    """Long decode: with ``finishReason: CONTINUATION``, the token to send back
+    as the request's ``continuationToken`` for the rest of the answer."""
 
 
 class ModalityTokenCount(TypedDict, total=False):

@@ -362,9 +362,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         choice = combined_tool_config(
             tools, request.get("tool_config"), model_generation(model)
         )
+        settings = request_settings(options, _TABLE)
+        retrieval = settings.pop("toolConfig", None)  # merged with the choice
+        if retrieval:
+            choice = {**(choice or {}), **retrieval}
         if choice:
             body["toolConfig"] = choice
-        body.update(request_settings(options, _TABLE))
+        body.update(settings)
         if generate:  # countTokens reads the body without the cache's rules
             check_cached_content(body)
         timeout = request.get("timeout")

@@ -274,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.raw is not None:
             content_type = reply.headers.get("content-type", "application/octet-stream")
         self.send_header("content-type", content_type)
-        for key, value in reply.headers.items():
+        for key, value in _reply_headers(request, reply).items():
             if key.lower() != "content-type":
                 self.send_header(key, value)
         if not streaming:
@@ -311,6 +311,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _reply_headers(request: RecordedRequest, reply: Reply) -> dict[str, str]:
+    """The reply's headers; a successful answer to a request that asked for a
+    ``serviceTier`` names it in ``x-gemini-service-tier``, as the service
+    names the tier that served it (a reply's own header wins: a test can
+    script a downgrade).
+    """
+    tier = request.content_request.get("serviceTier")
+    headers = dict(reply.headers)
+    named = any(k.lower() == "x-gemini-service-tier" for k in headers)
+    if reply.status == 200 and isinstance(tier, str) and not named:
+        headers["x-gemini-service-tier"] = tier
+    return headers
 
 
 def _limited(pieces: list[bytes], limit: int | None) -> Iterator[bytes]:

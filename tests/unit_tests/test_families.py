@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from google.genai import types as genai
 from langchain_core.language_models import ModelProfile
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
@@ -22,6 +21,7 @@ from langchain_cometgemini._profiles import (
     profile_for,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.genai_check import validated
 
 SKIP = "skip_thought_signature_validator"
 
@@ -79,11 +79,8 @@ def llm(emulator: GeminiEmulator, model: str, **settings: Any) -> ChatCometGemin
 
 
 def sent(emulator: GeminiEmulator) -> dict[str, Any]:
-    body: dict[str, Any] = emulator.last_request.body
-    for turn in body["contents"]:
-        genai.Content.model_validate(turn)
-    genai.GenerateContentConfig.model_validate(body.get("generationConfig", {}))
-    return body
+    """The last request body, validated by google-genai's types."""
+    return validated(emulator.last_request.body)
 
 
 # -- the family rule ------------------------------------------------------------

@@ -14,13 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from google.genai import types as genai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.genai_check import validated
 from tests.recordings import load
 from tests.unit_tests.test_profiles import WEATHER_DECL as WEATHER
 from tests.unit_tests.test_profiles import get_weather
@@ -45,14 +45,8 @@ def llm(emulator: GeminiEmulator, model: str = G3) -> ChatCometGemini:
 
 
 def sent(emulator: GeminiEmulator) -> dict[str, Any]:
-    """The last request body, its pieces validated by google-genai's types."""
-    body: dict[str, Any] = emulator.last_request.body
-    for turn in body["contents"]:
-        genai.Content.model_validate(turn)
-    for entry in body.get("tools", []):
-        genai.Tool.model_validate(entry)
-    genai.ToolConfig.model_validate(body.get("toolConfig", {}))
-    return body
+    """The last request body, validated by google-genai's types."""
+    return validated(emulator.last_request.body)
 
 
 def both(model: Any, prompt: Any) -> tuple[AIMessage, AIMessage]:
