@@ -22,15 +22,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._limits import MAX_CALL_PIECES, exceeded
 from langchain_cometgemini._parts import Call, snake
 
-if TYPE_CHECKING:
-    from langchain_cometgemini._response import StreamState
-
-__all__ = ["SURROGATE", "Assembly", "Delta", "Item", "close", "mend", "record"]
+__all__ = [
+    "SURROGATE",
+    "Assembly",
+    "CallState",
+    "Delta",
+    "Item",
+    "close",
+    "mend",
+    "record",
+]
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -58,21 +65,48 @@ class Delta(NamedTuple):
     signature: str | None
 
 
+class Frame:
+    """An object or array opened in the arguments' JSON text sent so far."""
+
+    __slots__ = ("is_list", "keys", "members", "step")
+
+    def __init__(self, step: str | int | None, is_list: bool) -> None:
+        self.step, self.is_list = step, is_list
+        self.members = 0
+        self.keys: set[str] = set()
+
+
 @dataclass
 class Assembly:
-    """A call being assembled: its arguments so far and the JSON text sent."""
+    """A call being assembled: its arguments so far and the JSON text sent.
+
+    The text is written as the pieces come, never rebuilt: ``frames`` are
+    the objects and arrays it has opened (the root first), so each piece
+    costs the size of its own value and assembling a call is linear in its
+    size. A string that grows is kept as its pieces (``open_parts``) and
+    joined once, when the next path begins or the call ends.
+    """
 
     id: str
     name: str
     signature: str | None
     slot: int
+    limit: int = MAX_CALL_PIECES
+    """Most pieces, and the largest list index (``max_call_pieces``)."""
     args: dict[str, Any] = field(default_factory=dict)
     open_path: tuple[str | int, ...] | None = None
     """The path of a string value that the next piece continues."""
-    sent: str = ""
-    """The arguments' JSON text sent so far, without its closing brackets."""
-    closers: str = ""
-    """What closes ``sent`` (brackets, and a quote inside an open string)."""
+    open_parts: list[str] = field(default_factory=list)
+    pieces: int = 0
+    frames: list[Frame] = field(default_factory=list)
+    """What the JSON text sent has opened (empty: nothing sent yet)."""
+    text: list[str] = field(default_factory=list)
+    """Text written since the last delta."""
+    streamed: bool = False
+    """Some of the text went out as a delta (else the call goes out whole)."""
+    disordered: bool = False
+    """A piece went back into what the text had left: the rest is sent whole
+    at the end (a repeated key's last value wins when the text is parsed)."""
 
 
 class Item(NamedTuple):
@@ -87,8 +121,26 @@ class Item(NamedTuple):
     call: Call | None
 
 
-def record(call: Call, state: StreamState, out: list[Item]) -> None:
+class CallState(Protocol):
+    """What :func:`record` keeps between parts (the parser's stream state)."""
+
+    assembly: Assembly | None
+    tool_index: int
+    max_call_pieces: int
+
+
+def record(call: Call, state: CallState, out: list[Item]) -> None:
     """Take one ``functionCall`` part; add what it completes or streams to ``out``."""
+    try:
+        _record(call, state, out)
+    except RecursionError:  # a structValue nested past what Python recurses
+        state.assembly = None
+        raise GeminiStreamError(
+            "A streamed function call's arguments are nested too deeply to read."
+        ) from None
+
+
+def _record(call: Call, state: CallState, out: list[Item]) -> None:
     current = state.assembly
     if call.partial is None:  # a whole call
         if current is not None:
@@ -111,7 +163,7 @@ def record(call: Call, state: StreamState, out: list[Item]) -> None:
     if not (call.name or call.partial or call.args or call.will_continue):
         return  # a stray closing part: never an extra call
     current = state.assembly = Assembly(
-        call.id, call.name, call.signature, _index(state)
+        call.id, call.name, call.signature, _index(state), state.max_call_pieces
     )
     _apply(current, call)
     if not call.will_continue:
@@ -121,23 +173,28 @@ def record(call: Call, state: StreamState, out: list[Item]) -> None:
     out.append(Item(current.slot, delta, None))
 
 
-def close(state: StreamState, out: list[Item], signature: str | None = None) -> None:
+def close(state: CallState, out: list[Item], signature: str | None = None) -> None:
     """Finish the open call (if any): its last piece and the whole call."""
     current = state.assembly
     if current is None:
         return
     state.assembly = None
-    current.args = _mended(current.args)
-    current.open_path = None
+    _settle(current)
+    try:
+        current.args = _mended(current.args)
+    except RecursionError:
+        raise GeminiStreamError(
+            "A streamed function call's arguments are nested too deeply to read."
+        ) from None
     whole = Call(current.id, current.name, current.args, current.signature)
-    if not current.sent:  # nothing streamed yet: the stream sends it whole
+    if not current.streamed:  # nothing streamed yet: the stream sends it whole
         out.append(Item(current.slot, None, whole))
         return
     tail = Delta(None, None, _delta(current, closing=True), signature)
     out.append(Item(current.slot, tail, whole))
 
 
-def _index(state: StreamState) -> int:
+def _index(state: CallState) -> int:
     state.tool_index += 1
     return state.tool_index - 1
 
@@ -155,20 +212,104 @@ _SPELLINGS = {snake(k): k for k in ("jsonPath", "willContinue", *_VALUES, *_STRU
 
 
 def _apply(current: Assembly, call: Call) -> None:
+    """Put the part's arguments into the call, and their text into ``text``."""
+    if not current.frames:
+        current.frames.append(Frame(None, False))
+        current.text.append("{")
     if isinstance(call.args, dict):
-        current.args.update(call.args)
-        current.open_path = None
+        for key, value in call.args.items():
+            _piece(current, (str(key),), value, False)
     for raw in call.partial or ():
+        current.pieces += 1
+        if current.pieces > current.limit:
+            raise GeminiStreamError(
+                exceeded(
+                    "A streamed function call's partialArgs",
+                    current.limit,
+                    "max_call_pieces",
+                    "pieces",
+                )
+            )
         if not isinstance(raw, dict):
             raise GeminiStreamError(f"partialArgs item is not an object: {raw!r:.200}")
         item = {_SPELLINGS.get(str(k), str(k)): v for k, v in raw.items()}
-        path = _path(item.get("jsonPath"))
+        path = _path(item.get("jsonPath"), current.limit)
         value = _value(item)
-        if isinstance(value, str) and path == current.open_path:
-            value = _get(current.args, path) + value
-        _put(current.args, path, value)
         more = isinstance(value, str) and bool(item.get("willContinue"))
-        current.open_path = path if more else None
+        _piece(current, path, value, more)
+
+
+def _piece(
+    current: Assembly, path: tuple[str | int, ...], value: Any, more: bool
+) -> None:
+    """One value at ``path``: into the arguments and the text."""
+    if isinstance(value, str) and path == current.open_path:
+        current.open_parts.append(value)  # joined once, by _settle
+        if not current.disordered:
+            current.text.append(json.dumps(value)[1:-1])
+        if not more:
+            _settle(current)
+        return
+    _settle(current)
+    _put(current.args, path, value)
+    if not current.disordered:
+        _write(current, path, value, more)
+    if more:
+        current.open_path, current.open_parts = path, [value]
+
+
+def _settle(current: Assembly) -> None:
+    """The growing string, joined into the arguments; its text closed."""
+    if current.open_path is None:
+        return
+    joined = "".join(current.open_parts)
+    _put(current.args, current.open_path, joined)
+    current.open_path, current.open_parts = None, []
+    if not current.disordered:
+        current.text.append('"')
+        if not joined.isascii() and mend(joined) != joined:
+            # A surrogate half the text sent as it came: the end re-sends
+            # the arguments, repaired (their last value wins).
+            current.disordered = True
+
+
+def _write(
+    current: Assembly, path: tuple[str | int, ...], value: Any, more: bool
+) -> None:
+    """The text of one new value, if it extends what was sent; else stop
+    writing (``disordered``): the arguments are then sent whole at the end.
+    """
+    frames, text = current.frames, current.text
+    depth = 0  # containers of the text this path still shares
+    while (
+        depth + 1 < len(frames)
+        and depth < len(path) - 1
+        and frames[depth + 1].step == path[depth]
+    ):
+        depth += 1
+    frame = frames[depth]
+    step = path[depth]
+    fresh = step == frame.members if frame.is_list else step not in frame.keys
+    if not fresh or any(
+        isinstance(later, int) and later != 0 for later in path[depth + 1 :]
+    ):
+        current.disordered = True
+        return
+    while len(frames) > depth + 1:
+        text.append("]" if frames.pop().is_list else "}")
+    for position in range(depth, len(path)):
+        step = path[position]
+        if position > depth:
+            frame = Frame(path[position - 1], isinstance(step, int))
+            frames.append(frame)
+            text.append("[" if frame.is_list else "{")
+        if frame.members:
+            text.append(", ")
+        frame.members += 1
+        if not frame.is_list:
+            frame.keys.add(str(step))
+            text.append(json.dumps(step) + ": ")
+    text.append('"' + json.dumps(value)[1:-1] if more else json.dumps(_mended(value)))
 
 
 def _value(item: dict[str, Any]) -> Any:
@@ -189,18 +330,41 @@ _STEP = re.compile(
 )
 
 
-def _path(text: Any) -> tuple[str | int, ...]:
-    """``$.a.b[0]['c d']`` -> ``("a", "b", 0, "c d")`` (RFC 9535 names and indexes)."""
+MAX_DEPTH = 64
+"""Steps one ``jsonPath`` may take (deeper arguments would exhaust the stack
+when the call is read or sent back; real ones are a few levels deep)."""
+
+
+def _path(text: Any, limit: int = MAX_CALL_PIECES) -> tuple[str | int, ...]:
+    """``$.a.b[0]['c d']`` -> ``("a", "b", 0, "c d")`` (RFC 9535 names and indexes).
+
+    An index past ``limit`` (``max_call_pieces``) or a path deeper than
+    :data:`MAX_DEPTH` is refused: either would allocate without bound.
+    """
     if not isinstance(text, str) or not text.startswith("$"):
-        raise GeminiStreamError(f"partialArgs jsonPath is not a JSON path: {text!r}")
+        raise GeminiStreamError(
+            f"partialArgs jsonPath is not a JSON path: {text!r:.200}"
+        )
     steps: list[str | int] = []
     position = 1
     while position < len(text):
         match = _STEP.match(text, position)
-        if match is None:
-            raise GeminiStreamError(f"Unsupported partialArgs jsonPath: {text!r}")
+        if match is None or len(steps) >= MAX_DEPTH:
+            problem = "Unsupported" if match is None else "Too deep (64 steps at most)"
+            raise GeminiStreamError(f"{problem} partialArgs jsonPath: {text!r:.200}")
         if match["index"] is not None:
-            steps.append(int(match["index"]))
+            digits = match["index"]
+            if len(digits) > len(str(limit)) or int(digits) > limit:
+                raise GeminiStreamError(
+                    exceeded(
+                        f"A partialArgs index ({digits[:20]}"
+                        f"{'...' if len(digits) > 20 else ''})",
+                        limit,
+                        "max_call_pieces",
+                        "items",
+                    )
+                )
+            steps.append(int(digits))
         else:
             quoted = match["single"] if match["single"] is not None else match["double"]
             name = match["name"] if quoted is None else json.loads(f'"{quoted}"')
@@ -209,13 +373,6 @@ def _path(text: Any) -> tuple[str | int, ...]:
     if not steps:
         raise GeminiStreamError("partialArgs jsonPath '$' names no argument.")
     return tuple(steps)
-
-
-def _get(args: dict[str, Any], path: tuple[str | int, ...]) -> str:
-    node: Any = args
-    for step in path:
-        node = node[step]
-    return node if isinstance(node, str) else ""
 
 
 def _put(args: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
@@ -247,23 +404,23 @@ def _mended(value: Any) -> Any:
 
 
 def _delta(current: Assembly, closing: bool = False) -> str:
-    """The arguments' JSON text not sent yet.
+    """The arguments' JSON text not sent yet (and, ``closing``, its end).
 
-    What was sent is the current text without its closing brackets (and
-    without the closing quote of a string still growing), so each piece
-    extends it. Paths arrive in document order; if one does not (a key added
-    to an object already left), every member is sent again after the old
-    ones: a repeated key's last value wins when the text is parsed.
+    Joined, the deltas of one call parse to its arguments. After a piece
+    that went back into what the text had left (``disordered``), nothing
+    more is written until the end, which re-sends every member after the
+    old ones: a repeated key's last value wins when the text is parsed.
     """
-    full = json.dumps(current.args)
-    opened = full
-    if not closing:
-        opened = full.rstrip("]}")
-        if current.open_path is not None and opened.endswith('"'):
-            opened = opened[:-1]
-    if opened.startswith(current.sent):
-        delta = opened[len(current.sent) :]
-    else:
-        delta = current.closers[:-1] + ", " + opened[1:]
-    current.sent, current.closers = opened, full[len(opened) :]
+    text, frames = current.text, current.frames
+    if closing:
+        if current.disordered:
+            members = frames[0].members
+            text.extend("]" if f.is_list else "}" for f in reversed(frames[1:]))
+            whole = json.dumps(current.args)
+            text.append((", " + whole[1:]) if members else whole[1:])
+        else:
+            text.extend("]" if f.is_list else "}" for f in reversed(frames))
+    delta = "".join(text)
+    text.clear()
+    current.streamed = True
     return delta

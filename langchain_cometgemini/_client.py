@@ -34,9 +34,11 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
     error_from_payload,
 )
+from langchain_cometgemini._limits import Limits, abounded, bounded
 from langchain_cometgemini._media_guard import (
     MAX_REDIRECTS,
     MEDIA_TIMEOUT,
+    Budget,
     Collector,
     check_addresses,
     check_media,
@@ -70,6 +72,7 @@ _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _USER_AGENT = "langchain-cometgemini"
 _backoff = backoff
+DEFAULT_LIMITS = Limits()
 
 
 def _wait(attempt: int, error: GeminiAPIError | None) -> float:
@@ -98,6 +101,7 @@ class GeminiHTTP:
         settings: tuple[Any, ...] = (),
         auth_header: AuthHeader | None = None,
         allow_private_media: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.settings = settings  # what the owner built us from (see chat_models)
         base = base_url.rstrip("/")
@@ -105,6 +109,7 @@ class GeminiHTTP:
         self.max_retries = max_retries
         self.policy = RetryPolicy(max_retries, _wait, max_wait(timeout))
         self.allow_private_media = allow_private_media
+        self.limits = limits
         self.media_timeout = MEDIA_TIMEOUT if timeout is None else timeout
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
@@ -297,19 +302,28 @@ class GeminiHTTP:
         """One unary attempt: the read response, or the transport error."""
         try:
             with self._open(send) as response:
-                response.read()
+                return self._read(response)
         except httpx.HTTPError as exc:
             return exc
-        return response
 
     async def _aattempt(self, send: dict[str, Any]) -> Any:
         """Async twin of :meth:`_attempt`."""
         try:
             async with self._aopen(send) as response:
-                await response.aread()
+                return await self._aread(response)
         except httpx.HTTPError as exc:
             return exc
-        return response
+
+    def _read(self, response: httpx.Response) -> httpx.Response:
+        """``response`` read whole, up to ``max_response_bytes`` decompressed."""
+        limit = self.limits.max_response_bytes
+        return _whole(response, b"".join(bounded(response.iter_bytes(), limit)))
+
+    async def _aread(self, response: httpx.Response) -> httpx.Response:
+        """Async twin of :meth:`_read`."""
+        limit = self.limits.max_response_bytes
+        chunks = [chunk async for chunk in abounded(response.aiter_bytes(), limit)]
+        return _whole(response, b"".join(chunks))
 
     def _begin(
         self,
@@ -393,9 +407,9 @@ class GeminiHTTP:
         try:
             with self._open(send) as response:
                 if response.status_code != 200:
-                    response.read()
+                    response = self._read(response)
                 command = flow.send(response)
-                events = _events(response, url)
+                events = _events(response, url, self.limits)
                 return (yield from _deliver(flow, command, events))
         except httpx.HTTPError as exc:
             failed = exc
@@ -417,9 +431,10 @@ class GeminiHTTP:
             try:
                 async with self._aopen(send) as response:
                     if response.status_code != 200:
-                        await response.aread()
+                        response = await self._aread(response)
                     command = flow.send(response)
-                    async with contextlib.aclosing(_aevents(response, url)) as events:
+                    events = _aevents(response, url, self.limits)
+                    async with contextlib.aclosing(events):
                         held: list[Any] = []
                         while command is PEEK:  # see _deliver
                             try:
@@ -439,7 +454,7 @@ class GeminiHTTP:
 
     # -- media (what may be fetched: _media) ----------------------------
 
-    def fetch(self, url: str) -> tuple[bytes, str | None]:
+    def fetch(self, url: str, budget: Budget | None = None) -> tuple[bytes, str | None]:
         """Download media named by URL in a message; our key is never sent.
 
         Redirects are followed here, one hop at a time, each checked like the
@@ -447,6 +462,7 @@ class GeminiHTTP:
         ``media_timeout`` seconds in all.
         """
         client, deadline = self.sync_client(), time.monotonic() + self.media_timeout
+        budget = budget or Budget(self.limits.max_media_bytes)
         for hops in range(MAX_REDIRECTS + 1):
             host, port = media_host(url)
             if not self.allow_private_media:
@@ -458,8 +474,8 @@ class GeminiHTTP:
                     if response.is_redirect:
                         url = next_hop(url, response.headers.get("location"), hops)
                         continue
-                    check_media(url, response)
-                    body = Collector(url, deadline)
+                    check_media(url, response, budget)
+                    body = Collector(url, deadline, budget)
                     for chunk in response.iter_bytes():
                         body.add(chunk)
                     return body.body(), mime_of(response)
@@ -467,10 +483,13 @@ class GeminiHTTP:
                 raise media_error(url, exc) from None
         raise AssertionError("unreachable")  # next_hop stops the loop
 
-    async def afetch(self, url: str) -> tuple[bytes, str | None]:
+    async def afetch(
+        self, url: str, budget: Budget | None = None
+    ) -> tuple[bytes, str | None]:
         """Async twin of :meth:`fetch`; does not block the event loop."""
         client = self.async_client()
         deadline = time.monotonic() + self.media_timeout
+        budget = budget or Budget(self.limits.max_media_bytes)
         for hops in range(MAX_REDIRECTS + 1):
             host, port = media_host(url)
             if not self.allow_private_media:
@@ -484,8 +503,8 @@ class GeminiHTTP:
                     if response.is_redirect:
                         url = next_hop(url, response.headers.get("location"), hops)
                         continue
-                    check_media(url, response)
-                    body = Collector(url, deadline)
+                    check_media(url, response, budget)
+                    body = Collector(url, deadline, budget)
                     async for chunk in response.aiter_bytes():
                         body.add(chunk)
                     return body.body(), mime_of(response)
@@ -529,22 +548,40 @@ def _passed(events: list[Any], response: httpx.Response) -> Iterator[Any]:
         yield event
 
 
-def _events(response: httpx.Response, url: str) -> Iterator[dict[str, Any]]:
-    """The events of a 200 stream, as they arrive."""
-    decoder = SSEDecoder()
+def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A read copy of ``response`` holding ``body`` (already decompressed)."""
+    headers = response.headers.copy()
+    headers.pop("content-encoding", None)
     try:
-        for chunk in response.iter_bytes():
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a response made by hand (a test's transport)
+        request = None
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=request
+    )
+
+
+def _events(
+    response: httpx.Response, url: str, limits: Limits
+) -> Iterator[dict[str, Any]]:
+    """The events of a 200 stream, as they arrive (within ``limits``)."""
+    decoder = SSEDecoder(limits.max_event_bytes)
+    try:
+        for chunk in bounded(response.iter_bytes(), limits.max_response_bytes):
             yield from _passed(decoder.feed(chunk), response)
     except httpx.HTTPError as exc:
         raise _stream_broken(exc, url) from None
     yield from _passed(decoder.close(), response)
 
 
-async def _aevents(response: httpx.Response, url: str) -> AsyncGenerator[Any, None]:
+async def _aevents(
+    response: httpx.Response, url: str, limits: Limits
+) -> AsyncGenerator[Any, None]:
     """Async twin of :func:`_events`."""
-    decoder = SSEDecoder()
+    decoder = SSEDecoder(limits.max_event_bytes)
+    chunks = abounded(response.aiter_bytes(), limits.max_response_bytes)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in chunks:
             for event in _passed(decoder.feed(chunk), response):
                 yield event
     except httpx.HTTPError as exc:

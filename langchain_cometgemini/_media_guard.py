@@ -12,8 +12,10 @@ an agent may be a tool's output or a web page, so the download is bounded:
   (redirects are followed by hand, one at a time, at most
   :data:`MAX_REDIRECTS`). ``allow_private_media_urls=True`` lifts this for
   local use and tests;
-- at most ``MAX_INLINE_BYTES`` (Gemini's inline limit, 20 MB): reading stops
-  there; bigger media must go by file URI
+- at most ``max_media_bytes`` (default Gemini's inline limit, 20 MB) for all
+  the downloads of one request together, counted as the bytes arrive (a
+  :class:`Budget` shared by concurrent downloads): reading stops there;
+  bigger media must go by file URI
   (https://ai.google.dev/gemini-api/docs/file-input-methods);
 - within :data:`MEDIA_TIMEOUT` seconds in all (or the model's ``timeout``).
 """
@@ -32,6 +34,7 @@ __all__ = [
     "MAX_MEDIA_BYTES",
     "MAX_REDIRECTS",
     "MEDIA_TIMEOUT",
+    "Budget",
     "Collector",
     "check_addresses",
     "check_media",
@@ -94,13 +97,43 @@ def next_hop(url: str, location: str | None, hops: int) -> str:
     return str(httpx.URL(url).join(location))
 
 
-def too_large(url: str, size: int | None = None) -> ValueError:
-    """The error for media over the inline limit."""
+class Budget:
+    """The bytes all media downloads of one request may bring, together.
+
+    Shared by the downloads of one call (which may run at once): each chunk
+    is counted as it arrives, so forty 19 MB files stop at the limit, not
+    after forty downloads.
+    """
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int = MAX_MEDIA_BYTES) -> None:
+        self.limit, self.used = limit, 0
+
+    def take(self, url: str, size: int) -> None:
+        """Count ``size`` more bytes from ``url``; raise once past the limit."""
+        more = self.used > 0
+        self.used += size
+        if self.used > self.limit:
+            raise too_large(url, self.limit, more=more)
+
+
+def too_large(
+    url: str,
+    limit: int = MAX_MEDIA_BYTES,
+    size: int | None = None,
+    *,
+    more: bool = False,
+) -> ValueError:
+    """The error for media over ``limit``; ``more``: other downloads counted too."""
     said = f" ({size} bytes)" if size is not None else ""
+    what = f"Media at {url}" + (" with this request's other media" if more else "")
     return ValueError(
-        f"Media at {url} is larger than {MAX_MEDIA_BYTES / 1e6:.0f} MB{said}, "
-        "Gemini's limit for inline data; upload it with the Files API and send "
-        "its file URI instead (https://ai.google.dev/gemini-api/docs/file-input-methods)."
+        f"{what} is larger than {limit / 1e6:.0f} MB{said} (max_media_bytes="
+        f"{limit:,}; by default Gemini's limit for inline data). Upload it with "
+        "the Files API and send its file URI instead "
+        "(https://ai.google.dev/gemini-api/docs/file-input-methods), or raise "
+        "max_media_bytes if your endpoint takes more."
     )
 
 
@@ -109,15 +142,15 @@ def media_error(url: str, exc: httpx.HTTPError) -> ValueError:
     return ValueError(f"Could not download media from {url}: {type(exc).__name__}")
 
 
-def check_media(url: str, response: httpx.Response) -> None:
-    """Refuse an error status, or a declared length over the limit, unread."""
+def check_media(url: str, response: httpx.Response, budget: Budget) -> None:
+    """Refuse an error status, or a declared length over what is left, unread."""
     if response.status_code != 200:
         raise ValueError(
             f"Could not download media from {url}: HTTP {response.status_code}"
         )
     length = response.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_MEDIA_BYTES:
-        raise too_large(url, int(length))
+    if length.isdigit() and int(length) > budget.limit - budget.used:
+        raise too_large(url, budget.limit, int(length), more=budget.used > 0)
 
 
 def mime_of(response: httpx.Response) -> str | None:
@@ -127,20 +160,17 @@ def mime_of(response: httpx.Response) -> str | None:
 
 
 class Collector:
-    """A download's body, gathered until the inline limit or the deadline."""
+    """A download's body, gathered until the budget or the deadline runs out."""
 
-    __slots__ = ("chunks", "deadline", "size", "url")
+    __slots__ = ("budget", "chunks", "deadline", "url")
 
-    def __init__(self, url: str, deadline: float) -> None:
-        self.url, self.deadline = url, deadline
+    def __init__(self, url: str, deadline: float, budget: Budget) -> None:
+        self.url, self.deadline, self.budget = url, deadline, budget
         self.chunks: list[bytes] = []
-        self.size = 0
 
     def add(self, chunk: bytes) -> None:
-        """Keep ``chunk``; raise once past the limit or the deadline."""
-        self.size += len(chunk)
-        if self.size > MAX_MEDIA_BYTES:
-            raise too_large(self.url)
+        """Keep ``chunk``; raise once past the budget or the deadline."""
+        self.budget.take(self.url, len(chunk))
         if time.monotonic() > self.deadline:
             raise ValueError(f"Could not download media from {self.url}: too slow")
         self.chunks.append(chunk)

@@ -289,9 +289,16 @@ def _role(message: BaseMessage) -> str:
 
 
 def build_contents(
-    messages: Iterable[BaseMessage], *, model: str, media: Media | None = None
+    messages: Iterable[BaseMessage],
+    *,
+    model: str,
+    media: Media | None = None,
+    inline_limit: int | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """Messages -> (``systemInstruction`` or None, ``contents``).
+
+    ``inline_limit``: most inline media (base64 characters) one request may
+    carry; None: Gemini's, :data:`MAX_INLINE_BYTES` (``max_media_bytes``).
 
     Every system message, wherever it stands, joins the system instruction in
     order; consecutive turns of one role are merged (the API wants turns to
@@ -343,7 +350,10 @@ def build_contents(
             contents[-1]["parts"].extend(parts)
         else:
             contents.append({"role": role, "parts": parts})
-    _check_inline_size([*system, *(p for c in contents for p in c["parts"])])
+    _check_inline_size(
+        [*system, *(p for c in contents for p in c["parts"])],
+        MAX_INLINE_BYTES if inline_limit is None else inline_limit,
+    )
     return ({"parts": system} if system else None), contents
 
 
@@ -352,7 +362,7 @@ MAX_INLINE_BYTES = 20_000_000
 by file URI. See https://ai.google.dev/gemini-api/docs/file-input-methods"""
 
 
-def _check_inline_size(parts: Iterable[Part]) -> None:
+def _check_inline_size(parts: Iterable[Part], limit: int) -> None:
     """Refuse, before sending, inline data the service would refuse anyway.
 
     Counts the base64 text as sent (what the limit applies to on the wire).
@@ -362,11 +372,11 @@ def _check_inline_size(parts: Iterable[Part]) -> None:
         for part in parts
         if isinstance(part.get("inlineData"), dict)
     )
-    if total > MAX_INLINE_BYTES:
+    if total > limit:
         raise ValueError(
             f"Inline media total {total / 1e6:.1f} MB (base64) in one request; "
-            f"Gemini accepts at most {MAX_INLINE_BYTES / 1e6:.0f} MB inline. Upload "
-            "large files and pass them by file URI instead (a 'file' block with "
-            "file_id, or an image/audio/video/file block whose url is a gs:// or "
-            "Files API URI)."
+            f"Gemini accepts at most {MAX_INLINE_BYTES / 1e6:.0f} MB inline "
+            f"(max_media_bytes={limit:,}). Upload large files and pass them by "
+            "file URI instead (a 'file' block with file_id, or an "
+            "image/audio/video/file block whose url is a gs:// or Files API URI)."
         )

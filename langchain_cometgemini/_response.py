@@ -36,6 +36,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_cometgemini._calls import SURROGATE, Assembly, Item, close, mend, record
 from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._limits import MAX_CALL_PIECES
 from langchain_cometgemini._parts import (
     KNOWN_PART_KEYS,
     MATCHERS,
@@ -114,6 +115,8 @@ class StreamState:
     response_id: str | None = None
     assembly: Assembly | None = None
     """A function call whose arguments are still arriving (``_calls``)."""
+    max_call_pieces: int = MAX_CALL_PIECES
+    """Bound on one streamed call's pieces and list indexes (``_limits``)."""
     pending: str = ""
     """A high surrogate that ended the last text piece: the next piece's low
     surrogate completes the character (a relay may split a pair between
@@ -455,9 +458,12 @@ def final_chunk(state: StreamState) -> AIMessageChunk:
 
 
 def _message(
-    response: GenerateContentResponse, candidate: Candidate | None, model: str
+    response: GenerateContentResponse,
+    candidate: Candidate | None,
+    model: str,
+    max_call_pieces: int,
 ) -> AIMessage:
-    state = StreamState(model=model)
+    state = StreamState(model=model, max_call_pieces=max_call_pieces)
     _record_metadata(response, candidate, state)
     content, calls = (
         _candidate_content(candidate, state, True) if candidate else ("", [])
@@ -494,7 +500,9 @@ def _message(
     )
 
 
-def response_to_result(response: Any, model: str) -> ChatResult:
+def response_to_result(
+    response: Any, model: str, max_call_pieces: int = MAX_CALL_PIECES
+) -> ChatResult:
     """Turn a unary ``GenerateContentResponse`` into a ``ChatResult``.
 
     One generation per candidate (``n > 1``); a prompt blocked before any
@@ -509,7 +517,7 @@ def response_to_result(response: Any, model: str) -> ChatResult:
     )
     generations = []
     for candidate in candidates or [None]:
-        message = _message(answer, candidate, model)
+        message = _message(answer, candidate, model, max_call_pieces)
         info = {"finish_reason": message.response_metadata.get("finish_reason")}
         generations.append(ChatGeneration(message=message, generation_info=info))
     return ChatResult(generations=generations, llm_output={"model_name": model})

@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._limits import MAX_EVENT_BYTES, exceeded
 
 __all__ = ["SSEDecoder"]
 
@@ -33,14 +34,22 @@ _SSE, _JSON = 1, 2  # what the body turned out to be (0: not known yet)
 
 
 class SSEDecoder:
-    """Turn a byte stream into the JSON objects of its ``data:`` events."""
+    """Turn a byte stream into the JSON objects of its ``data:`` events.
 
-    __slots__ = ("_data", "_kind", "_pending")
+    ``limit`` bounds one line and one event's data, in bytes (the model's
+    ``max_event_bytes``): a line that never ends is refused once past it,
+    not buffered until memory runs out.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_data", "_data_size", "_kind", "_limit", "_pending", "_size")
+
+    def __init__(self, limit: int = MAX_EVENT_BYTES) -> None:
         self._pending: list[bytes] = []  # bytes of the current, unfinished line
+        self._size = 0  # their length (SSE bodies only)
         self._data: list[bytes] = []  # data lines of the current event
+        self._data_size = 0
         self._kind = 0
+        self._limit = limit
 
     def feed(self, chunk: bytes) -> list[Any]:
         """Consume ``chunk``; return the events it completed, parsed as JSON."""
@@ -48,10 +57,13 @@ class SSEDecoder:
             chunk = self._sniff(chunk)
         if not chunk:
             return []
+        self._size += len(chunk)
         if b"\n" not in chunk and b"\r" not in chunk:
             # Mid-line (a long base64 image, say): defer joining so that a
             # large event costs O(n), not O(n^2).
             self._pending.append(chunk)
+            if self._size > self._limit:
+                raise self._too_long("line")
             return []
         self._pending.append(chunk)
         buf = b"".join(self._pending)
@@ -60,10 +72,21 @@ class SSEDecoder:
         # Keep back an unterminated line, and a line ending in a bare "\r"
         # whose "\n" may be in the next chunk.
         self._pending = [lines.pop()] if not last.endswith(b"\n") else []
+        self._size = len(self._pending[0]) if self._pending else 0
         events: list[Any] = []
         for line in lines:
+            if len(line) > self._limit:
+                raise self._too_long("line")
             self._line(line.rstrip(b"\r\n"), events)
+        if self._size > self._limit:
+            raise self._too_long("line")
         return events
+
+    def _too_long(self, what: str) -> GeminiStreamError:
+        self._pending, self._data = [], []
+        return GeminiStreamError(
+            exceeded(f"One {what} of the event stream", self._limit, "max_event_bytes")
+        )
 
     def _sniff(self, chunk: bytes) -> bytes:
         """Until the body's first character is known, hold the bytes back.
@@ -82,7 +105,9 @@ class SSEDecoder:
         head = head.removeprefix(_BOM)
         start = head.lstrip()
         if not start:
-            self._pending = [head]
+            # Only blank so far: nothing to keep (an endless run of blanks
+            # must not grow, nor be joined again on every chunk).
+            self._pending = []
             return b""
         if start[:1] in (b"[", b"{"):
             self._kind, self._pending = _JSON, [start]
@@ -131,13 +156,16 @@ class SSEDecoder:
         if not line:
             if self._data:
                 payload = b"\n".join(self._data)
-                self._data = []
+                self._data, self._data_size = [], 0
                 if payload != _DONE:
                     events.append(_parse(payload))
             return
         if line.startswith(b"data:"):
             value = line[5:]
             self._data.append(value[1:] if value.startswith(b" ") else value)
+            self._data_size += len(value)
+            if self._data_size > self._limit:
+                raise self._too_long("event")
         # Comments (":") and the event/id/retry fields carry nothing Gemini uses.
 
 

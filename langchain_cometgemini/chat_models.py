@@ -59,8 +59,20 @@ from langchain_cometgemini._checks import (
 from langchain_cometgemini._client import GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
+from langchain_cometgemini._limits import (
+    MAX_CALL_PIECES,
+    MAX_EVENT_BYTES,
+    MAX_RESPONSE_BYTES,
+    Limits,
+)
+from langchain_cometgemini._media_guard import Budget
 from langchain_cometgemini._profiles import profile_for
-from langchain_cometgemini._request import build_contents, media_urls, model_generation
+from langchain_cometgemini._request import (
+    MAX_INLINE_BYTES,
+    build_contents,
+    media_urls,
+    model_generation,
+)
 from langchain_cometgemini._response import (
     StreamState,
     parse_event,
@@ -160,6 +172,17 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     allow_private_media_urls: bool = False
     """Download media URLs on private, loopback or link-local addresses (local
     use, tests). Off: such URLs, and redirects to them, are refused."""
+    max_response_bytes: int = Field(default=MAX_RESPONSE_BYTES, ge=1)
+    """Most bytes one answer may bring, decompressed: a unary body, or all of
+    a stream (256 MiB). Bounds, like the three below, what a hostile or broken
+    server can make the package hold (docs/reliability.md)."""
+    max_event_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1)
+    """Most bytes of one line, and of one event, of a stream (64 MiB)."""
+    max_media_bytes: int = Field(default=MAX_INLINE_BYTES, ge=1)
+    """Most media one request may carry inline (base64, Gemini's 20 MB), and
+    bring from URLs, all downloads together, counted as the bytes arrive."""
+    max_call_pieces: int = Field(default=MAX_CALL_PIECES, ge=1)
+    """Most pieces of one streamed function call, and its largest list index."""
     streaming: bool = False
     """Make ``invoke`` stream under the hood (callbacks see every token)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
@@ -295,10 +318,16 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             v["http_async_client"],
             v["auth_header"],
             v["allow_private_media_urls"],
+            v["max_event_bytes"],
+            v["max_response_bytes"],
+            v["max_media_bytes"],
+            v["max_call_pieces"],
         )
         http: GeminiHTTP | None = self.__pydantic_private__["_http"]  # type: ignore[index]
         if http is None or http.settings != settings:
-            url, key, timeout, retries, headers, client, aclient, auth, media = settings
+            url, key, timeout, retries, headers, client, aclient, auth, media = (
+                settings[:9]
+            )
             # A copy of the headers: a change made to the dict in place shows.
             headers = None if headers is None else dict(headers)
             http = self._http = GeminiHTTP(
@@ -312,6 +341,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 settings=(*settings[:4], headers, *settings[5:]),
                 auth_header=auth,
                 allow_private_media=media,
+                limits=Limits(*settings[9:]),
             )
         return http
 
@@ -351,7 +381,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         overrides, request = self._split_kwargs(stop, kwargs)
         options = self._options(overrides)
         model = options["model"]
-        system, contents = build_contents(messages, model=model, media=media)
+        system, contents = build_contents(
+            messages, model=model, media=media, inline_limit=self.max_media_bytes
+        )
         check_turns(system, contents)
         body: dict[str, Any] = {"contents": contents}
         if system:
@@ -379,7 +411,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     def _media(
         self, messages: Sequence[BaseMessage]
     ) -> dict[str, tuple[bytes, str | None]]:
-        return {url: self.http.fetch(url) for url in media_urls(messages)}
+        # One budget for all of a call's downloads (max_media_bytes).
+        budget = Budget(self.max_media_bytes)
+        return {url: self.http.fetch(url, budget) for url in media_urls(messages)}
 
     async def _amedia(
         self, messages: Sequence[BaseMessage]
@@ -387,7 +421,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         urls = media_urls(messages)
         if not urls:
             return {}
-        results = await asyncio.gather(*(self.http.afetch(u) for u in urls))
+        budget = Budget(self.max_media_bytes)
+        results = await asyncio.gather(*(self.http.afetch(u, budget) for u in urls))
         return dict(zip(urls, results, strict=True))
 
     # -- the four entry points ----------------------------------------------
@@ -407,7 +442,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         response = self.http.post(
             call.model, "generateContent", call.body, call.timeout
         )
-        return checked(response_to_result(response, call.model))
+        return checked(response_to_result(response, call.model, self.max_call_pieces))
 
     async def _agenerate(
         self,
@@ -424,7 +459,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         response = await self.http.apost(
             call.model, "generateContent", call.body, call.timeout
         )
-        return checked(response_to_result(response, call.model))
+        return checked(response_to_result(response, call.model, self.max_call_pieces))
 
     def _stream(
         self,
@@ -435,7 +470,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, self._media(messages))
         check_streamable(call.body)
-        state = StreamState(model=call.model)
+        state = StreamState(model=call.model, max_call_pieces=self.max_call_pieces)
         seen = False
         for event in self.http.stream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
@@ -454,7 +489,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
         check_streamable(call.body)
-        state = StreamState(model=call.model)
+        state = StreamState(model=call.model, max_call_pieces=self.max_call_pieces)
         seen = False
         async for event in self.http.astream(call.model, call.body, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
