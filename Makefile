@@ -1,50 +1,95 @@
 # Every target creates .venv and installs what it needs, so each works alone on a fresh clone.
+# Every install goes through the lock files in requirements/ (`make lock`
+# regenerates them): a fresh venv gets exactly the versions CI tested.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOCK := requirements/dev.txt
+FLOOR_LOCK := requirements/floor.txt
+SUITES := tests/unit_tests tests/integration_tests
+# pip and the build backend (setuptools) come from the lock too: the package is
+# built without build isolation, so no unpinned setuptools is fetched.
+PIP := $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK)
 # One stamp per set of extras: `make demo` installs the package alone (its
 # runtime deps), `make test` adds the test and lint extras, `make test-scale`
-# adds Ray and tqdm. Each is redone when pyproject.toml changes.
+# adds Ray and tqdm. Each is redone when pyproject.toml or the lock changes.
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 SCALE_STAMP := $(VENV)/.installed-scale
 
-.PHONY: install test test-scale unit_tests integration_tests lint format demo bench bench-bulk clean
+.PHONY: install test test-deps test-scale unit_tests integration_tests lint format demo bench bench-bulk lock clean
 
-# A venv without the bundled (older) pip, then a current pip: creating the
-# venv this way is seconds faster, and a current pip resolves the
+# A venv without the bundled (older) pip, then the locked pip and setuptools:
+# creating the venv this way is seconds faster, and a current pip resolves the
 # dependencies in less than half the time of Python 3.11's bundled one.
 $(BIN)/python:
 	$(PYTHON) -m venv --without-pip $(VENV)
-	$(PYTHON) -m pip --python $(BIN)/python install --quiet --upgrade pip \
-		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV); }
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet -c $(LOCK) pip setuptools \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV) \
+			&& $(BIN)/python -m pip install --quiet -c $(LOCK) pip setuptools; }
 
 # The demo needs only the runtime dependencies (read from pyproject.toml's
 # `dependencies = [...]`) and runs from this source tree: no package build,
 # no bytecode precompile (Python compiles what the demo imports).
 RUNTIME_DEPS := $(shell sed -n '/^dependencies = \[/,/^\]/s/^ *"\([^"]*\)",*$$/\1/p' pyproject.toml)
 
-$(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
+$(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) --no-compile $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
 	touch $@
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e ".[test,lint]"
 	touch $@ $(DEMO_STAMP)
 
 $(SCALE_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bulk,ray]"
+	$(PIP) -e ".[test,bulk,ray]"
 	touch $@
 
 install: $(STAMP)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest tests/unit_tests tests/integration_tests -q
+	$(BIN)/python -m pytest $(SUITES) -q
 
 # Bulk recipes at scale: a local 2-CPU Ray instance (loopback, no dashboard)
 # and the one-process runner, against the emulator with injected 429s/503s.
 test-scale: $(SCALE_STAMP)
 	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python -m pytest tests/scale_tests -q
+
+# Both ends of every runtime range (pyproject.toml's dependencies), each in a
+# fresh venv of its own: the floor (every runtime dependency at its lowest
+# allowed version, test tools from requirements/floor.txt, on the oldest
+# Python the package supports when this machine has it) and the newest
+# releases the registry serves (no constraints, upgraded). Both share pip's
+# download cache with `make test`.
+FLOOR_PYTHON ?= $(or $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
+	$$p -c "" 2>/dev/null && { echo $$p; break; }; done),$(PYTHON))
+VERSIONS := import sys, importlib.metadata as m; \
+	print("  Python", sys.version.split()[0], *(f"{d} {m.version(d)}" for d in \
+	("langchain-core", "httpx", "pydantic", "langchain", "langgraph")), sep=" | ")
+
+test-deps:
+	@echo "== floor: runtime dependencies at their lowest versions ($(FLOOR_PYTHON))"
+	rm -rf .venv-floor
+	$(FLOOR_PYTHON) -m venv --without-pip .venv-floor
+	$(PYTHON) -m pip --python .venv-floor/bin/python install --quiet -c $(FLOOR_LOCK) pip setuptools
+	.venv-floor/bin/python -m pip install --quiet --no-build-isolation -c $(FLOOR_LOCK) -e ".[test]"
+	.venv-floor/bin/python -c '$(VERSIONS)'
+	.venv-floor/bin/python -m pytest $(SUITES) -q -p no:cacheprovider
+	@echo "== newest: the newest releases the registry serves, no constraints ($(PYTHON))"
+	rm -rf .venv-newest
+	$(PYTHON) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet --upgrade pip setuptools
+	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test]"
+	.venv-newest/bin/python -c '$(VERSIONS)'
+	.venv-newest/bin/python -m pytest $(SUITES) -q -p no:cacheprovider
+
+# Regenerate the lock files from pyproject.toml's extras (requirements/lock.py):
+# dev.txt for this Python, floor.txt for the floor Python. Commit both.
+lock: | $(BIN)/python
+	$(BIN)/python requirements/lock.py dev
+	rm -rf .venv-lock-floor && $(FLOOR_PYTHON) -m venv --without-pip .venv-lock-floor
+	$(BIN)/python requirements/lock.py floor --python .venv-lock-floor/bin/python
+	rm -rf .venv-lock-floor
 
 unit_tests: $(STAMP)
 	$(BIN)/python -m pytest tests/unit_tests -q
@@ -66,7 +111,7 @@ demo: $(DEMO_STAMP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python -m langchain_cometgemini.demo
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(PIP) -e ".[test,lint,bench]"
 	$(BIN)/python bench/run.py
 
 # Prompts per second of the bulk recipes on the emulator (docs/bulk.md).
@@ -74,4 +119,4 @@ bench-bulk: $(SCALE_STAMP)
 	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python bench/bulk.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-floor .venv-newest .pytest_cache .mypy_cache .ruff_cache

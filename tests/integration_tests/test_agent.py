@@ -9,6 +9,7 @@ must carry, byte-identical, the thought signatures of all earlier calls.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -152,6 +153,11 @@ def test_agent_stream_three_tool_steps(emulator: GeminiEmulator) -> None:
     assert any(getattr(t, "tool_call_chunks", None) for t in tokens)
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="LangGraph streams a model called in an async node only on Python 3.11+ "
+    "(asyncio tasks inherit the callback context from 3.11); on 3.10 it invokes",
+)
 async def test_agent_astream_three_tool_steps(emulator: GeminiEmulator) -> None:
     queue_answers(emulator, stream=True)
     llm = ChatCometGemini(base_url=emulator.url, api_key="test", model=MODEL)

@@ -64,7 +64,9 @@ def test_make_demo_installs_exactly_the_runtime_dependencies() -> None:
         text=True,
         check=True,
     ).stdout
-    install = next(line for line in plan.splitlines() if "pip install" in line)
+    # The last install of the plan is the demo's (the venv's own pip and
+    # setuptools come first when .venv does not exist yet).
+    install = [line for line in plan.splitlines() if "pip install" in line][-1]
 
     def parsed(specs: set[str]) -> set[tuple[str, str]]:
         return {(Requirement(s).name, str(Requirement(s).specifier)) for s in specs}
