@@ -44,6 +44,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_cometgemini import _protocol
 from langchain_cometgemini._auth import AuthHeader, check_key, secret
 from langchain_cometgemini._checks import (
     answered,
@@ -498,6 +499,27 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
         yield last_chunk(state, seen)
+
+    # langchain-core 1.8's content-block protocol (stream_events v3, LangGraph's
+    # protocol streaming) reads these instead of bridging _stream itself: the
+    # chunks are the same, with streamed call arguments kept (_protocol.py).
+    def _stream_chat_model_events(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        return _protocol.events(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _astream_chat_model_events(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        return _protocol.aevents(self._astream(messages, stop, run_manager, **kwargs))
 
     # -- tools and structured output ----------------------------------------
 
