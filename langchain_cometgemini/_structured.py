@@ -28,7 +28,7 @@ from langchain_cometgemini._tools import (
 )
 
 if TYPE_CHECKING:
-    from langchain_cometgemini.chat_models import ChatCometGemini
+    from langchain_core.language_models import BaseChatModel
 
 __all__ = ["response_format_trace", "structured_output", "traced_schema"]
 
@@ -68,7 +68,7 @@ def traced_schema(schema: Any) -> Any:
 
 
 def structured_output(
-    model: ChatCometGemini, schema: Any, method: str, include_raw: bool
+    model: BaseChatModel, schema: Any, method: str, include_raw: bool
 ) -> Runnable[LanguageModelInput, Any]:
     """``model`` bound for ``method``, piped into the parser for ``schema``;
     with ``include_raw`` a dict of the raw message, the parsed value and the
@@ -97,7 +97,7 @@ def structured_output(
 
 
 def _function_calling(
-    model: ChatCometGemini, schema: Any, ls_format: dict[str, Any]
+    model: BaseChatModel, schema: Any, ls_format: dict[str, Any]
 ) -> _Bound:
     """One forced call of a function whose parameters are ``schema``."""
     name = schema_of(schema)[0]
@@ -113,7 +113,7 @@ def _function_calling(
 
 
 def _json_answer(
-    model: ChatCometGemini, schema: Any, method: str, ls_format: dict[str, Any]
+    model: BaseChatModel, schema: Any, method: str, ls_format: dict[str, Any]
 ) -> _Bound:
     """A JSON answer, following ``schema`` for ``json_schema``."""
     # Imported on use: these parsers add ~10 ms to importing the model.
