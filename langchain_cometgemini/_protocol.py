@@ -1,4 +1,4 @@
-"""Chunks for langchain-core's content-block protocol (1.8 and later).
+"""Chunks for langchain-core's content-block protocol (1.7.2 and later).
 
 ``stream_events(version="v3")``, and LangGraph when a handler asks for
 protocol events, build their messages from each chunk's ``content_blocks``.
@@ -57,7 +57,7 @@ def protocol_chunk(chunk: ChatGenerationChunk) -> ChatGenerationChunk:
 def events(chunks: Iterator[ChatGenerationChunk]) -> Iterator[Any]:
     """Protocol events for a stream of chunks (``_stream_chat_model_events``).
 
-    Only langchain-core 1.8 and later call the hooks, so the bridge is
+    Only langchain-core versions with the protocol call the hooks, so the bridge is
     imported here, not at module load (older versions do not have it).
     """
     from langchain_core.language_models._compat_bridge import chunks_to_events

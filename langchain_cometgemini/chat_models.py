@@ -500,7 +500,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             yield chunk
         yield last_chunk(state, seen)
 
-    # langchain-core 1.8's content-block protocol (stream_events v3, LangGraph's
+    # langchain-core's content-block protocol (stream_events v3, LangGraph's
     # protocol streaming) reads these instead of bridging _stream itself: the
     # chunks are the same, with streamed call arguments kept (_protocol.py).
     def _stream_chat_model_events(

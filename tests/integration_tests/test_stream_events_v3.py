@@ -1,4 +1,4 @@
-"""langchain-core 1.8's content-block protocol, end to end against the emulator.
+"""langchain-core's content-block protocol, end to end against the emulator.
 
 ``stream_events(version="v3")`` (and its async twin) returns a
 ``ChatModelStream`` whose typed projections (``.text``, ``.reasoning``,
@@ -7,7 +7,8 @@ These tests hold the package to that protocol: text deltas in the order the
 service sent them, thoughts as reasoning, tool calls whose arguments are one
 complete JSON object when the call finishes (also when Vertex streams them in
 ``partialArgs`` pieces), images as image blocks and usage on the finished
-message. Below langchain-core 1.8 the API does not exist: the module skips.
+message. The protocol is in langchain-core 1.7.2 (our floor) and 1.8, so both
+ends of the range run these; a version without it skips the module.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tests.unit_tests.test_relay_answers import WEATHER_ARGS, _streamed_call
 
 pytest.importorskip(
     "langchain_core.language_models.chat_model_stream",
-    reason="stream_events(version='v3') arrived in langchain-core 1.8",
+    reason="this langchain-core has no stream_events(version='v3')",
 )
 
 MODEL = "gemini-3-flash-preview"
