@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from langchain_cometgemini.testing._fill import instance_of
 from langchain_cometgemini.testing._replies import MODEL as MODEL
 from langchain_cometgemini.testing._replies import PCM_MIME as PCM_MIME
 from langchain_cometgemini.testing._replies import PCM_TONE as PCM_TONE
 from langchain_cometgemini.testing._replies import PNG_1X1 as PNG_1X1
 from langchain_cometgemini.testing._replies import Reply
-from langchain_cometgemini.testing._requests import (
-    RecordedRequest,
-    default_reply,
-    instance_of,
-)
+from langchain_cometgemini.testing._requests import RecordedRequest, default_reply
 from langchain_cometgemini.testing._requests import Responder as Responder
 from langchain_cometgemini.testing._requests import validate as validate
 from langchain_cometgemini.testing._server import GeminiEmulator

@@ -10,6 +10,7 @@ from typing import Any
 from langchain_cometgemini._parts import PART_KINDS
 from langchain_cometgemini._profiles import GENERATION_3, generation
 from langchain_cometgemini._wire import GenerateContentRequest
+from langchain_cometgemini.testing._fill import instance_of
 from langchain_cometgemini.testing._replies import (
     _SIGNATURE,
     MODEL,
@@ -21,6 +22,7 @@ from langchain_cometgemini.testing._replies import (
     _response,
     _tokens,
 )
+from langchain_cometgemini.testing._shape import shape
 
 _TOP_LEVEL_KEYS = GenerateContentRequest.__optional_keys__
 # Part kinds whose payload names a function that must be declared in tools.
@@ -71,67 +73,6 @@ Responder = Callable[[RecordedRequest], "Reply | None"]
 
 
 # -- the default responder ---------------------------------------------------
-
-
-def instance_of(schema: Any, root: Any = None, depth: int = 0) -> Any:
-    """A minimal instance valid against a JSON Schema (or Gemini's subset).
-
-    Objects get their required properties; enums and consts their first value;
-    numbers respect ``minimum``; strings ``minLength``; ``$ref`` is resolved.
-    """
-    root = schema if root is None else root
-    if not isinstance(schema, dict) or depth > 20:
-        return None
-    if "$ref" in schema:
-        target: Any = root
-        for key in schema["$ref"].lstrip("#/").split("/"):
-            target = target.get(key, {}) if isinstance(target, dict) else {}
-        return instance_of(target, root, depth + 1)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf"):
-        options = [o for o in schema.get(key, []) if o.get("type") != "null"]
-        if options:
-            return instance_of(options[0], root, depth + 1)
-    if schema.get("allOf"):
-        return instance_of(schema["allOf"][0], root, depth + 1)
-    kind = schema.get("type", "object" if "properties" in schema else "string")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    kind = str(kind).lower()
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {
-            name: instance_of(props.get(name, {}), root, depth + 1)
-            for name in schema.get("required", [])
-        }
-    if kind == "array":
-        count = int(schema.get("minItems", 0))
-        return [
-            instance_of(schema.get("items", {}), root, depth + 1) for _ in range(count)
-        ]
-    if kind in ("integer", "number"):
-        low = schema.get(
-            "minimum",
-            schema.get("exclusiveMinimum", 0)
-            + (1 if "exclusiveMinimum" in schema else 0),
-        )
-        value = (
-            max(low, 0)
-            if "maximum" not in schema
-            else min(max(low, 0), schema["maximum"])
-        )
-        return int(value) if kind == "integer" else float(value)
-    if kind == "boolean":
-        return False
-    if kind == "null":
-        return None
-    text = "example"
-    length = int(schema.get("minLength", 0))
-    text = (text * (length // len(text) + 1))[: max(length, len(text))]
-    return text[: int(schema["maxLength"])] if "maxLength" in schema else text
 
 
 def _declarations(request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -190,7 +131,9 @@ def default_reply(request: RecordedRequest) -> Reply:
     minimal valid JSON instance, also after tool results; after tool results
     -> a summary text; IMAGE modality -> an image; otherwise text echoing the
     last user text. Thoughts, grounding and code execution are added when the
-    request asks for them. The answer names the model the request named.
+    request asks for them. The answer names the model the request named, and
+    follows the generation config (stop sequences, token limit, candidates,
+    logprobs) with usage details per modality: see ``_shape``.
     """
     body = request.content_request
     contents = body.get("contents") or []
@@ -198,7 +141,6 @@ def default_reply(request: RecordedRequest) -> Reply:
         text = json.dumps([contents, body.get("systemInstruction"), body.get("tools")])
         return Reply(json={"totalTokens": _tokens(text)})
     config = body.get("generationConfig") or {}
-    prompt_tokens = _tokens(json.dumps(contents))
     parts: list[dict[str, Any]] = []
     if config.get("thinkingConfig", {}).get("includeThoughts"):
         parts.append({"text": "Thinking it over (emulated).", "thought": True})
@@ -206,19 +148,8 @@ def default_reply(request: RecordedRequest) -> Reply:
     parts.extend(answer)
     if parts and parts[0].get("thought") and len(parts) > 1:
         parts[1].setdefault("thoughtSignature", _SIGNATURE)
-    out = sum(
-        _tokens(p.get("text", "") or json.dumps(p))
-        for p in parts
-        if not p.get("thought")
-    )
-    thoughts = sum(_tokens(p["text"]) for p in parts if p.get("thought"))
-    response = _response(
-        parts,
-        model=request.model or MODEL,
-        usage=(prompt_tokens, out, thoughts),
-        **extra,
-    )
-    return Reply(json=response)
+    response = _response(parts, model=request.model or MODEL, **extra)
+    return Reply(json=shape(response, body))
 
 
 _Answer = tuple[list[dict[str, Any]], dict[str, Any]]
@@ -237,9 +168,10 @@ def _answer(
     decl = _pick_function(body, calling, after_tool)
     response_schema = config.get("responseJsonSchema") or config.get("responseSchema")
     if decl is not None:
-        return [_function_call(decl)], {}
+        return [_function_call(decl, user_text)], {}
     if response_schema:
-        return [{"text": json.dumps(instance_of(response_schema))}], {}
+        answer = instance_of(response_schema, text=user_text)
+        return [{"text": json.dumps(answer, ensure_ascii=False)}], {}
     if after_tool:
         return [_tool_summary(last_parts)], {}
     if config.get("responseMimeType") == "application/json":
@@ -255,10 +187,12 @@ def _asks(config: Mapping[str, Any], modality: str) -> bool:
     return modality in [str(m).upper() for m in config.get("responseModalities") or []]
 
 
-def _function_call(decl: Mapping[str, Any]) -> dict[str, Any]:
-    """A call of ``decl`` with minimal schema-valid arguments."""
+def _function_call(decl: Mapping[str, Any], user_text: str) -> dict[str, Any]:
+    """A call of ``decl`` with schema-valid arguments, taken from the last
+    user text where the schema allows (``instance_of``'s rules).
+    """
     schema = decl.get("parametersJsonSchema") or decl.get("parameters") or {}
-    args = instance_of(schema) if schema else {}
+    args = instance_of(schema, text=user_text) if schema else {}
     return {
         "functionCall": {"name": decl["name"], "args": args or {}},
         "thoughtSignature": _SIGNATURE,
