@@ -7,7 +7,9 @@ collected and skipped with the reason "COMETAPI_KEY not set".
 from __future__ import annotations
 
 import base64
+import os
 
+import httpx
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
@@ -15,70 +17,44 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from pydantic import BaseModel
 
 from langchain_cometgemini import ChatCometGemini
+from tests.standard import MODEL, StandardFlags
 
 pytestmark = pytest.mark.live
 
 MODELS = ["gemini-2.5-flash", "gemini-3-flash-preview"]
 
 
-class TestCometGeminiStandard(ChatModelIntegrationTests):
-    """langchain-tests' standard integration suite."""
+class TestCometGeminiStandard(StandardFlags, ChatModelIntegrationTests):
+    """langchain-tests' standard integration suite, with the flags and helpers
+    the offline run uses (``tests.standard.StandardFlags``).
+    """
 
-    @property
-    def chat_model_class(self) -> type[ChatCometGemini]:
-        return ChatCometGemini
+    _cache: str | None = None
 
     @property
     def chat_model_params(self) -> dict:
-        return {"model": "gemini-2.5-flash", "temperature": 0, "max_retries": 3}
+        return {"model": MODEL, "temperature": 0, "max_retries": 3}
 
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return False
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gemini-2.5-flash-lite"
-
-    @property
-    def supported_usage_metadata_details(self) -> dict:
-        return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
+    def cached_content(self) -> str:
+        """A cache made once per run (``cachedContents.create``): a text
+        above the smallest size the service caches, kept for ten minutes.
+        """
+        if TestCometGeminiStandard._cache is None:
+            base = os.environ.get("COMETAPI_BASE_URL", "https://api.cometapi.com")
+            text = "A lighthouse keeper logs the weather every hour. " * 400
+            answer = httpx.post(
+                f"{base.rstrip('/')}/v1beta/cachedContents",
+                headers={"x-goog-api-key": os.environ["COMETAPI_KEY"]},
+                json={
+                    "model": f"models/{MODEL}",
+                    "contents": [{"role": "user", "parts": [{"text": text}]}],
+                    "ttl": "600s",
+                },
+                timeout=60,
+            )
+            answer.raise_for_status()
+            TestCometGeminiStandard._cache = answer.json()["name"]
+        return TestCometGeminiStandard._cache
 
 
 @tool

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from langchain_cometgemini import ChatCometGemini
+from tests.standard import StandardFlags
 
 # ``langchain_core.load.load`` is shadowed by the function of that name.
 lc_load = importlib.import_module("langchain_core.load.load")
@@ -40,12 +40,10 @@ def _trust_our_class(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-class TestChatCometGeminiStandard(ChatModelUnitTests):
-    """Standard unit tests: construction, env init, tools, structured output, serdes."""
-
-    @property
-    def chat_model_class(self) -> type[ChatCometGemini]:
-        return ChatCometGemini
+class TestChatCometGeminiStandard(StandardFlags, ChatModelUnitTests):
+    """Standard unit tests: construction, env init, tools, structured output,
+    serdes; the flags are those of the integration suites (``StandardFlags``).
+    """
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
@@ -69,51 +67,3 @@ class TestChatCometGeminiStandard(ChatModelUnitTests):
                 "model": "gemini-2.5-pro",
             },
         )
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
