@@ -46,6 +46,7 @@ from langchain_cometgemini._media_guard import (
     media_host,
     mime_of,
     next_hop,
+    pinned,
 )
 from langchain_cometgemini._retry import (
     DELIVER,
@@ -464,10 +465,10 @@ class GeminiHTTP:
         client, deadline = self.sync_client(), time.monotonic() + self.media_timeout
         budget = budget or Budget(self.limits.max_media_bytes)
         for hops in range(MAX_REDIRECTS + 1):
-            host, port = media_host(url)
+            where, address = media_host(url), None
             if not self.allow_private_media:
-                check_addresses(url, host, _resolve(host, port))
-            request = self._media_request(client, url, deadline)
+                address = check_addresses(url, where[0], _resolve(*where))
+            request = self._media_request(client, url, deadline, address)
             try:
                 response = client.send(request, stream=True, follow_redirects=False)
                 with contextlib.closing(response):
@@ -491,10 +492,10 @@ class GeminiHTTP:
         deadline = time.monotonic() + self.media_timeout
         budget = budget or Budget(self.limits.max_media_bytes)
         for hops in range(MAX_REDIRECTS + 1):
-            host, port = media_host(url)
+            where, address = media_host(url), None
             if not self.allow_private_media:
-                check_addresses(url, host, await _aresolve(host, port))
-            request = self._media_request(client, url, deadline)
+                address = check_addresses(url, where[0], await _aresolve(*where))
+            request = self._media_request(client, url, deadline, address)
             try:
                 response = await client.send(
                     request, stream=True, follow_redirects=False
@@ -515,10 +516,22 @@ class GeminiHTTP:
         raise AssertionError("unreachable")  # next_hop stops the loop
 
     def _media_request(
-        self, client: httpx.Client | httpx.AsyncClient, url: str, deadline: float
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        url: str,
+        deadline: float,
+        address: str | None,
     ) -> httpx.Request:
+        """The GET for one hop; to ``address`` (the one checked) when given."""
         left = max(0.001, deadline - time.monotonic())
-        return client.build_request("GET", url, timeout=httpx.Timeout(left))
+        target, headers, extensions = pinned(url, address)
+        return client.build_request(
+            "GET",
+            target,
+            headers=headers,
+            extensions=extensions,
+            timeout=httpx.Timeout(left),
+        )
 
 
 def _headers(default_headers: Mapping[str, str] | None) -> httpx.Headers:

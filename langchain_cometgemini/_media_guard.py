@@ -10,7 +10,10 @@ an agent may be a tool's output or a web page, so the download is bounded:
   169.254.169.254 and fd00:ec2::254), shared, reserved and multicast ranges.
   Every address the host resolves to is checked, and so is each redirect hop
   (redirects are followed by hand, one at a time, at most
-  :data:`MAX_REDIRECTS`). ``allow_private_media_urls=True`` lifts this for
+  :data:`MAX_REDIRECTS`). The host is resolved once per hop and the
+  connection goes to an address that was checked (:func:`pinned`), so a DNS
+  answer that changes between the check and the connection (DNS rebinding)
+  reaches nothing else. ``allow_private_media_urls=True`` lifts this for
   local use and tests;
 - at most ``max_media_bytes`` (default Gemini's inline limit, 20 MB) for all
   the downloads of one request together, counted as the bytes arrive (a
@@ -42,6 +45,7 @@ __all__ = [
     "media_host",
     "mime_of",
     "next_hop",
+    "pinned",
     "too_large",
 ]
 
@@ -65,11 +69,13 @@ def media_host(url: str) -> tuple[str, int]:
     return parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
-def check_addresses(url: str, host: str, addresses: Iterable[str]) -> None:
-    """Refuse ``url`` unless every address ``host`` resolved to is public."""
-    found = False
+def check_addresses(url: str, host: str, addresses: Iterable[str]) -> str:
+    """Refuse ``url`` unless every address ``host`` resolved to is public;
+    the first of them (the one to connect to).
+    """
+    found = None
     for text in addresses:
-        found = True
+        found = found or text
         address = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
@@ -82,6 +88,25 @@ def check_addresses(url: str, host: str, addresses: Iterable[str]) -> None:
             )
     if not found:
         raise ValueError(f"Could not download media from {url}: {host} has no address")
+    return found
+
+
+def pinned(
+    url: str, address: str | None
+) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """The URL, headers and extensions of a GET of ``url`` sent to ``address``.
+
+    The connection goes to the address that was checked, not to whatever the
+    host resolves to a moment later; the host name stays in the ``Host``
+    header and, for https, in TLS (SNI and certificate checks: httpcore's
+    ``sni_hostname`` extension). ``address`` None: ``url`` as it stands.
+    """
+    parsed = httpx.URL(url)
+    if address is None or parsed.host == address:
+        return parsed, {}, {}
+    host = parsed.host if parsed.port is None else f"{parsed.host}:{parsed.port}"
+    extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
+    return parsed.copy_with(host=address.split("%", 1)[0]), {"host": host}, extensions
 
 
 def next_hop(url: str, location: str | None, hops: int) -> str:

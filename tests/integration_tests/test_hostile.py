@@ -17,12 +17,14 @@ import gzip
 import json
 import socket
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from langchain_cometgemini import ChatCometGemini
+from langchain_cometgemini import ChatCometGemini, _client
 from langchain_cometgemini._errors import GeminiResponseError, GeminiStreamError
+from langchain_cometgemini._media_guard import pinned
 from tests.integration_tests.test_relay import (
     KEY,
     MODES,
@@ -179,3 +181,91 @@ def test_the_declared_length_counts_against_what_is_left(server: Server) -> None
     llm = _llm(server.url, allow_private_media_urls=True, max_media_bytes=1_000_000)
     with pytest.raises(ValueError, match=r"\(600000 bytes\)"):
         _ask_many("invoke", llm, [f"{server.url}/a.png", f"{server.url}/b.png"])
+
+
+# -- the checked address is the connected address (DNS rebinding) -------------------
+
+
+def _host(ip: str, port: int, *answers: bytes) -> Server:
+    """A scripted server on ``ip``:``port``; unscripted requests get a 500."""
+    made = Server(ip, port)
+    made.queue(*answers)
+    return made
+
+
+def _hosts(made: Server) -> list[str]:
+    """The Host header of each request ``made`` got."""
+    return [headers.get("host", "") for _, headers in made.seen]
+
+
+@pytest.fixture
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Server]]:
+    """``rebind.test`` resolves to 127.0.0.2 the first time it is looked up
+    (the address the check accepts) and to 127.0.0.1 after that (where the
+    attacker's server listens, on the same port)."""
+    good = _host("127.0.0.2", 0, _image(100))
+    evil = _host("127.0.0.1", good.port, _image(100))
+    lookups: dict[str, int] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if not str(host).endswith(".test"):
+            return real(host, port, *args, **kwargs)
+        lookups[host] = lookups.get(host, 0) + 1
+        ip = "127.0.0.2" if lookups[host] == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, int(port or 80)))]
+
+    def checked(url: str, host: str, addresses: Any) -> str:
+        # The policy, with 127.0.0.2 standing for a public address.
+        listed = list(addresses)
+        if listed != ["127.0.0.2"]:
+            raise ValueError(f"Refusing to download media from {url}: {listed}")
+        return listed[0]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(_client, "check_addresses", checked)
+    yield good, evil
+    good._sock.close()
+    evil._sock.close()
+
+
+@pytest.mark.allow_hosts(["127.0.0.1", "127.0.0.2"])
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_dns_rebinding_reaches_only_the_checked_address(
+    rebinding: tuple[Server, Server], server: Server, mode: str
+) -> None:
+    good, evil = rebinding
+    server.queue(http(200, json.dumps(UNARY).encode()))
+    url = f"http://rebind.test:{good.port}/a.png"
+    assert _ask_many(mode, _llm(server.url), [url]).text == UNARY_TEXT
+    assert evil.seen == []  # the attacker's address was never reached
+    assert _hosts(good) == [f"rebind.test:{good.port}"]  # the name kept for Host
+
+
+@pytest.mark.allow_hosts(["127.0.0.1", "127.0.0.2"])
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_every_redirect_hop_is_pinned(
+    rebinding: tuple[Server, Server], server: Server, mode: str
+) -> None:
+    good, evil = rebinding
+    moved = http(302, b"", location=f"http://second.test:{good.port}/b.png")
+    hop = _host("127.0.0.2", 0, moved)
+    evil_hop = _host("127.0.0.1", hop.port, http(302, b"", location=server.url))
+    server.queue(http(200, json.dumps(UNARY).encode()))
+    url = f"http://first.test:{hop.port}/a.png"
+    assert _ask_many(mode, _llm(server.url), [url]).text == UNARY_TEXT
+    assert (_hosts(hop), evil_hop.seen) == ([f"first.test:{hop.port}"], [])
+    assert (_hosts(good), evil.seen) == ([f"second.test:{good.port}"], [])
+    hop._sock.close()
+    evil_hop._sock.close()
+
+
+def test_https_keeps_the_host_name_for_tls() -> None:
+    target, headers, extensions = pinned("https://media.example/a.png", "93.184.216.34")
+    assert str(target) == "https://93.184.216.34/a.png"
+    assert headers == {"host": "media.example"}
+    assert extensions == {"sni_hostname": "media.example"}
+    v6, headers6, _ = pinned("http://media.example:8080/x", "2606:2800:220:1::1")
+    assert v6.host == "2606:2800:220:1::1"
+    assert str(v6).startswith("http://[2606:2800:220:1::1]:8080/")
+    assert headers6 == {"host": "media.example:8080"}

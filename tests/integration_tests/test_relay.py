@@ -75,13 +75,14 @@ def ok(stream: bool) -> bytes:
 class Server:
     """Answers each request with the next scripted answer; records requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, ip: str = "127.0.0.1", port: int = 0) -> None:
         self.script: list[Answer] = []
         self.seen: list[tuple[str, dict[str, str]]] = []
         self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind((ip, port))
         self._sock.listen(64)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://{ip}:{self.port}"
         threading.Thread(target=self._accept, daemon=True).start()
 
     def queue(self, *answers: Answer) -> None:
@@ -495,19 +496,17 @@ def test_media_on_private_addresses_is_refused(
 
 
 def _looks_public(monkeypatch: pytest.MonkeyPatch, public: Server) -> None:
-    """Make ``public``'s loopback address resolve as a public one (the others
-    stay as they are): a first hop that passes the check, offline."""
-    real, areal = _client._resolve, _client._aresolve
-    port = int(public.url.rsplit(":", 1)[1])
+    """Let ``public``'s loopback address pass the check as a public one would
+    (the others are checked as they are): a first hop that passes, offline.
+    The connection still goes to the address checked (issue 21's pinning)."""
+    real = _client.check_addresses
 
-    def resolve(host: str, p: int) -> list[str]:
-        return ["93.184.215.14"] if p == port else real(host, p)
+    def check(url: str, host: str, addresses: Any) -> str:
+        if httpx.URL(url).port == public.port:
+            return "127.0.0.1"
+        return real(url, host, addresses)
 
-    async def aresolve(host: str, p: int) -> list[str]:
-        return ["93.184.215.14"] if p == port else await areal(host, p)
-
-    monkeypatch.setattr(_client, "_resolve", resolve)
-    monkeypatch.setattr(_client, "_aresolve", aresolve)
+    monkeypatch.setattr(_client, "check_addresses", check)
 
 
 @pytest.mark.parametrize("mode", MODES)
