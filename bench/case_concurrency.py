@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from common import (
-    HEADERS,
-    MODEL,
-    POOL_LIMIT,
-    UNARY,
     UNARY_TEXT,
+    bare_caller,
     child,
     make,
     messages,
@@ -35,29 +31,6 @@ from report import Row
 
 CONCURRENT = 500
 ROUNDS = 12
-
-
-def _raw_caller(port: int) -> tuple[Callable[[], Awaitable[str]], Any]:
-    """Raw httpx posts of the recorded body, and the client's ``aclose``."""
-    import httpx
-
-    # The same pool size and timeout as ChatCometGemini's own client.
-    client = httpx.AsyncClient(
-        timeout=httpx.Timeout(120.0, connect=10.0),
-        limits=httpx.Limits(
-            max_connections=POOL_LIMIT, max_keepalive_connections=POOL_LIMIT
-        ),
-    )
-    url = f"http://127.0.0.1:{port}/v1beta/models/{MODEL}:generateContent"
-    body = json.dumps(UNARY["request"]).encode()
-
-    async def one() -> str:
-        r = await client.post(url, content=body, headers=HEADERS)
-        r.raise_for_status()
-        data = json.loads(r.content)
-        return str(data["candidates"][0]["content"]["parts"][0]["text"])
-
-    return one, client.aclose
 
 
 def _model_caller(impl: str, port: int) -> tuple[Callable[[], Awaitable[str]], Any]:
@@ -72,7 +45,9 @@ def _model_caller(impl: str, port: int) -> tuple[Callable[[], Awaitable[str]], A
 
 async def _batch(impl: str, port: int) -> dict[str, Any]:
     """One fresh client (or model), one warm-up call, then CONCURRENT at once."""
-    one, close = _raw_caller(port) if impl == "raw" else _model_caller(impl, port)
+    one, close = (
+        bare_caller("httpx", port) if impl == "raw" else _model_caller(impl, port)
+    )
     accepted_before = accepted(port)
     await one()  # warm-up: lazy imports and the client itself
     gc.collect()  # no garbage of an earlier batch collected during this one

@@ -23,8 +23,8 @@ UNARY_TEXT = "Hello! How can I help you today?"
 STREAM_TEXT = "The capital of France is Paris.\n"
 MODEL = "gemini-2.5-flash"
 HEADERS = {"content-type": "application/json", "x-goog-api-key": "bench"}
-# The pool size of ChatCometGemini's own client, given to raw httpx too.
-POOL_LIMIT = 100
+# The pool size of ChatCometGemini's own clients, given to raw clients too.
+POOL_LIMIT = 256
 
 
 def messages(kind: str) -> list[Any]:
@@ -45,7 +45,7 @@ def make(impl: str, port: int, model: str = MODEL) -> Any:
     if impl == "floor":
         from floor import FloorChat
 
-        return FloorChat(base_url=base, model=model)
+        return FloorChat(base_url=base, model=model, headers=HEADERS)
     if impl == "comet":
         from langchain_cometgemini import ChatCometGemini
 
@@ -96,3 +96,41 @@ def per_impl(case: str, impls: list[str], port: str) -> dict[str, Any]:
         progress(f"{case} {impl}")
         results[impl] = child(case, impl, port)
     return results
+
+
+def bare_caller(impl: str, port: int) -> tuple[Any, Any]:
+    """One bare post of the recorded body (httpx, httpx2 or aiohttp), and the
+    client's close; the pool as large as ChatCometGemini's own."""
+    url = f"http://127.0.0.1:{port}/v1beta/models/{MODEL}:generateContent"
+    body = json.dumps(UNARY["request"]).encode()
+    if impl == "aiohttp":
+        import aiohttp
+
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=POOL_LIMIT)
+        )
+
+        async def one_aiohttp() -> str:
+            async with session.post(url, data=body, headers=HEADERS) as r:
+                r.raise_for_status()
+                return _first_text(await r.read())
+
+        return one_aiohttp, session.close
+    module: Any = __import__(impl)  # httpx or httpx2: the same API
+    client = module.AsyncClient(
+        timeout=module.Timeout(120.0, connect=10.0),
+        limits=module.Limits(
+            max_connections=POOL_LIMIT, max_keepalive_connections=POOL_LIMIT
+        ),
+    )
+
+    async def one() -> str:
+        r = await client.post(url, content=body, headers=HEADERS)
+        r.raise_for_status()
+        return _first_text(r.content)
+
+    return one, client.aclose
+
+
+def _first_text(body: bytes) -> str:
+    return str(json.loads(body)["candidates"][0]["content"]["parts"][0]["text"])

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from common import HEADERS
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -43,6 +42,8 @@ class FloorChat(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     base_url: str
     model: str = "gemini-2.5-flash"
+    # Given by common.make (this module imports nothing of the bench's own).
+    headers: dict[str, str] = Field(default_factory=dict)
     # Excluded like ChatCometGemini's client: invoke dumps the model's fields.
     client: httpx.Client = Field(default_factory=httpx.Client, exclude=True)
     aclient: httpx.AsyncClient = Field(default_factory=httpx.AsyncClient, exclude=True)
@@ -66,7 +67,7 @@ class FloorChat(BaseChatModel):
 
     def _post(self, messages: list[BaseMessage]) -> dict[str, Any]:
         url, content = self._request(messages, "generateContent")
-        return {"url": url, "content": content, "headers": HEADERS}
+        return {"url": url, "content": content, "headers": self.headers}
 
     # ``stop`` arrives in ``kw``; ``run_manager`` is named, as in any model,
     # because langchain-core passes it only to methods that take it.
@@ -89,7 +90,9 @@ class FloorChat(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         url, content = self._request(messages, "streamGenerateContent")
         url += "?alt=sse"
-        with self.client.stream("POST", url, content=content, headers=HEADERS) as r:
+        with self.client.stream(
+            "POST", url, content=content, headers=self.headers
+        ) as r:
             for line in r.iter_lines():
                 if line.startswith("data:"):
                     text = _text_of(json.loads(line[5:]))

@@ -26,6 +26,7 @@ from typing import Any
 import case_concurrency
 import case_cpu
 import case_imports
+import case_inflight
 import case_latency
 import case_memory
 from common import HERE
@@ -38,19 +39,18 @@ CASES: dict[str, Any] = {
     "cpu": case_cpu,
     "import": case_imports,
     "concurrency": case_concurrency,
+    "inflight": case_inflight,
     "latency": case_latency,
     "memory": case_memory,
 }
 
 
-def run(impls: list[str]) -> dict[str, Any]:
-    """Every case against one server; the raw figures by case."""
+def run(impls: list[str], cases: list[str]) -> dict[str, Any]:
+    """The ``cases`` against one server; the raw figures by case."""
     server = BenchServer()
     print(f"bench: server on port {server.port}; impls {impls}", file=sys.stderr)
     try:
-        return {
-            key: case.measure(str(server.port), impls) for key, case in CASES.items()
-        }
+        return {key: CASES[key].measure(str(server.port), impls) for key in cases}
     finally:
         server.stop()
 
@@ -63,6 +63,12 @@ def main() -> int:
         action="store_true",
         help="skip ChatGoogleGenerativeAI even if installed",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(CASES),
+        help="run these cases only (the results file is then not written)",
+    )
     args = parser.parse_args()
     if args.child:
         case, *rest = args.child
@@ -73,13 +79,16 @@ def main() -> int:
     genai = not args.no_genai and bool(
         importlib.util.find_spec("langchain_google_genai")
     )
-    results = run(["floor", "comet", *(["genai"] if genai else [])])
+    cases = args.only or list(CASES)
+    results = run(["floor", "comet", *(["genai"] if genai else [])], cases)
     rows, all_ok = table(
-        [row for key, case in CASES.items() for row in case.rows(results[key])], genai
+        [row for key in cases for row in CASES[key].rows(results[key])], genai
     )
     elapsed = time.perf_counter() - started
     print_table(rows)
     print(f"\nall targets met: {all_ok}; run took {elapsed:.0f} s")
+    if args.only:
+        return 0 if all_ok else 1
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "python": sys.version.split()[0],

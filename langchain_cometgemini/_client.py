@@ -13,6 +13,7 @@ import logging
 import socket
 import time
 import urllib.request
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -48,6 +49,7 @@ from langchain_cometgemini._media_guard import (
     next_hop,
     pinned,
 )
+from langchain_cometgemini._pools import Made, Pools
 from langchain_cometgemini._retry import (
     DELIVER,
     PEEK,
@@ -58,6 +60,12 @@ from langchain_cometgemini._retry import (
     max_wait,
 )
 from langchain_cometgemini._sse import SSEDecoder
+from langchain_cometgemini._transport import (
+    AsyncTransport,
+    async_transport,
+    bridged,
+    is_httpx2_client,
+)
 
 __all__ = ["AuthHeader", "GeminiHTTP"]
 
@@ -70,7 +78,11 @@ Seconds = float | None
 _STREAM = "streamGenerateContent"
 
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+MAX_CONNECTIONS = 256
+"""Default pool size (per client): 256 requests in flight without queueing."""
+_LIMITS = httpx.Limits(
+    max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+)
 _USER_AGENT = "langchain-cometgemini"
 _backoff = backoff
 DEFAULT_LIMITS = Limits()
@@ -85,8 +97,10 @@ class GeminiHTTP:
     """Sends requests to ``{base_url}/v1beta/models/{model}:{method}``.
 
     Clients are created lazily, once, and reused for connection pooling; an
-    async client is bound to the event loop it was made on, so a new one is
-    made when the loop changes (``asyncio.run`` called twice, say).
+    async client is bound to the event loop it was made on, so each loop gets
+    its own (``asyncio.run`` called twice, or one loop per thread; see
+    ``_pools``). Pools of ours are closed by :meth:`close` / :meth:`aclose`,
+    with their loop, or when this object is garbage-collected.
     """
 
     def __init__(
@@ -97,12 +111,14 @@ class GeminiHTTP:
         timeout: float | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None = None,
-        client: httpx.Client | None = None,
-        async_client: httpx.AsyncClient | None = None,
+        client: Any = None,
+        async_client: Any = None,
         settings: tuple[Any, ...] = (),
         auth_header: AuthHeader | None = None,
         allow_private_media: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        pool_limits: httpx.Limits = _LIMITS,
+        transport: AsyncTransport = "auto",
     ) -> None:
         self.settings = settings  # what the owner built us from (see chat_models)
         base = base_url.rstrip("/")
@@ -127,16 +143,19 @@ class GeminiHTTP:
                 else _DEFAULT_TIMEOUT
             ).as_dict()
         }
-        self._client = client
-        self._async_client = async_client
-        self._async_loop: asyncio.AbstractEventLoop | None = None
-        self._injected_async = async_client is not None
-        # The transports of our own pools; None for clients given to us.
-        self._direct: httpx.HTTPTransport | None = None
-        self._adirect: httpx.AsyncHTTPTransport | None = None
-        # Per async client of ours: its loop and the async generator that
-        # closes it when that loop shuts down (see _close_at_shutdown).
-        self._closers: dict[httpx.AsyncClient, tuple[Any, Any]] = {}
+        # Clients given to us (httpx's, or httpx2's behind a bridge), used
+        # as given: never sent to directly, never closed by us.
+        if is_httpx2_client(client):
+            client = bridged(client, asynchronous=False)
+        if is_httpx2_client(async_client):
+            async_client = bridged(async_client, asynchronous=True)
+        self._client: httpx.Client | None = client
+        self._async_client: httpx.AsyncClient | None = async_client
+        # Our own pools; closed with this object at the latest.
+        self.pools = Pools(
+            lambda: _own_sync(pool_limits), lambda: _own_async(pool_limits, transport)
+        )
+        weakref.finalize(self, self.pools.close_soon)
 
     def __repr__(self) -> str:  # never show the headers: they hold the key
         return f"GeminiHTTP(root={self.root!r})"
@@ -184,57 +203,30 @@ class GeminiHTTP:
     # -- clients ---------------------------------------------------------
 
     def sync_client(self) -> httpx.Client:
-        """The pooled sync client, created on first use."""
-        if self._client is None:
-            if _env_proxies():
-                self._client = httpx.Client(timeout=_DEFAULT_TIMEOUT, limits=_LIMITS)
-            else:
-                self._direct = httpx.HTTPTransport(limits=_LIMITS)
-                self._client = httpx.Client(
-                    timeout=_DEFAULT_TIMEOUT, transport=self._direct
-                )
-        return self._client
+        """The sync client: the one given, or our pooled one (made on first use)."""
+        return self._sync_pair()[0]  # type: ignore[no-any-return]
 
     def async_client(self) -> httpx.AsyncClient:
-        """The pooled async client for the running event loop."""
-        if self._injected_async:
-            assert self._async_client is not None
-            return self._async_client
-        loop = asyncio.get_running_loop()
-        if self._async_client is None or self._async_loop is not loop:
-            if _env_proxies():
-                self._adirect = None
-                client = httpx.AsyncClient(timeout=_DEFAULT_TIMEOUT, limits=_LIMITS)
-            else:
-                self._adirect = httpx.AsyncHTTPTransport(limits=_LIMITS)
-                client = httpx.AsyncClient(
-                    timeout=_DEFAULT_TIMEOUT, transport=self._adirect
-                )
-            self._async_client, self._async_loop = client, loop
-            self._close_at_shutdown(client)
-        return self._async_client
+        """The async client: the one given, or our pool for the running loop."""
+        return self._async_pair()[0]  # type: ignore[no-any-return]
 
-    def _close_at_shutdown(self, client: httpx.AsyncClient) -> None:
-        """Close ``client`` on its own event loop when that loop shuts down.
+    def _sync_pair(self) -> Made:
+        if self._client is not None:
+            return self._client, None
+        return self.pools.sync()
 
-        An async client's connections belong to the loop it was made on: once
-        that loop is closed they can no longer be closed properly (``aclose``
-        raises "Event loop is closed" and the sockets linger until garbage
-        collection, with a ``ResourceWarning``). So the client is closed from
-        inside its loop, by an async generator started on it: the loop closes
-        every open async generator when it shuts down (``asyncio.run`` and
-        ``asyncio.Runner`` call ``loop.shutdown_asyncgens()``; see
-        https://docs.python.org/3/library/asyncio-eventloop.html#asyncio.loop.shutdown_asyncgens).
-        A client replaced because the loop changed is thus already closed.
-        """
-        for old, (old_loop, _) in list(self._closers.items()):
-            if old_loop.is_closed():  # it went without shutdown: nothing to do
-                del self._closers[old]
-        closer = _closing(client, self._closers)
-        self._closers[client] = (asyncio.get_running_loop(), closer)
-        # Run it up to its ``yield``: this registers it with the running loop.
-        with contextlib.suppress(StopIteration):
-            closer.asend(None).send(None)
+    def _async_pair(self) -> Made:
+        if self._async_client is not None:
+            return self._async_client, None
+        return self.pools.for_loop()
+
+    def close(self) -> None:
+        """Close our own pools (never a client given to us); reopened on use."""
+        self.pools.close()
+
+    async def aclose(self) -> None:
+        """Async twin of :meth:`close`: this loop's pool is closed on return."""
+        await self.pools.aclose()
 
     # -- sending ---------------------------------------------------------
     #
@@ -247,8 +239,8 @@ class GeminiHTTP:
     @contextlib.contextmanager
     def _open(self, send: dict[str, Any]) -> Iterator[httpx.Response]:
         """The response to a POST, unread; closed on leaving."""
-        client = self.sync_client()
-        if self._direct is None:
+        client, direct = self._sync_pair()
+        if direct is None:
             # Never follow a redirect, whatever the client says: the key
             # would go with the request to wherever it points.
             request = self._sign(
@@ -260,7 +252,7 @@ class GeminiHTTP:
             finally:
                 response.close()
             return
-        response = self._direct.handle_request(self._raw(send))
+        response = direct.handle_request(self._raw(send))
         logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
@@ -270,8 +262,8 @@ class GeminiHTTP:
     @contextlib.asynccontextmanager
     async def _aopen(self, send: dict[str, Any]) -> AsyncIterator[httpx.Response]:
         """Async twin of :meth:`_open`."""
-        client = self.async_client()
-        if self._adirect is None:
+        client, direct = self._async_pair()
+        if direct is None:
             request = self._sign(
                 client.build_request("POST", **send, timeout=self.timeout)
             )
@@ -281,7 +273,7 @@ class GeminiHTTP:
             finally:
                 await response.aclose()
             return
-        response = await self._adirect.handle_async_request(self._raw(send))
+        response = await direct.handle_async_request(self._raw(send))
         logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
@@ -630,15 +622,20 @@ def _present(held: list[Any]) -> list[dict[str, Any]]:
     return [event for event in held if event is not None]
 
 
-async def _closing(
-    client: httpx.AsyncClient, registry: dict[httpx.AsyncClient, Any]
-) -> AsyncGenerator[None, None]:
-    """Wait at ``yield``; closed by the loop's shutdown, close ``client``."""
-    try:
-        yield
-    finally:
-        registry.pop(client, None)
-        await client.aclose()
+def _own_sync(limits: httpx.Limits) -> Made:
+    """Our sync client, and the transport requests go to directly (no proxy)."""
+    if _env_proxies():
+        return httpx.Client(timeout=_DEFAULT_TIMEOUT, limits=limits), None
+    direct = httpx.HTTPTransport(limits=limits)
+    return httpx.Client(timeout=_DEFAULT_TIMEOUT, transport=direct), direct
+
+
+def _own_async(limits: httpx.Limits, transport: AsyncTransport) -> Made:
+    """Async twin of :func:`_own_sync`, on the transport ``transport`` names."""
+    if _env_proxies():
+        return httpx.AsyncClient(timeout=_DEFAULT_TIMEOUT, limits=limits), None
+    direct = async_transport(transport, limits)
+    return httpx.AsyncClient(timeout=_DEFAULT_TIMEOUT, transport=direct), direct
 
 
 def _env_proxies() -> bool:

@@ -12,6 +12,7 @@ import asyncio
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import httpx
@@ -57,7 +58,7 @@ from langchain_cometgemini._checks import (
     last_chunk,
     unknown_arguments,
 )
-from langchain_cometgemini._client import GeminiHTTP
+from langchain_cometgemini._client import MAX_CONNECTIONS, GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
 from langchain_cometgemini._limits import (
@@ -92,6 +93,11 @@ from langchain_cometgemini._tools import (
     response_format_settings,
     strict_tool_config,
     tool_config,
+)
+from langchain_cometgemini._transport import (
+    AsyncTransport,
+    is_httpx2_client,
+    resolve_transport,
 )
 
 if TYPE_CHECKING:
@@ -186,9 +192,18 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     """Most pieces of one streamed function call, and its largest list index."""
     streaming: bool = False
     """Make ``invoke`` stream under the hood (callbacks see every token)."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Optional sync client to use instead of the pooled one we create."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    http_client: Any = Field(default=None, exclude=True)
+    """Optional sync client (``httpx.Client`` or ``httpx2.Client``), used as given."""
+    http_async_client: Any = Field(default=None, exclude=True)
+    """Optional ``httpx.AsyncClient`` or ``httpx2.AsyncClient``, used as given."""
+    max_connections: int = Field(default=MAX_CONNECTIONS, ge=1)
+    """Connections of each pool of ours (the sync one, one per event loop)."""
+    max_keepalive_connections: int = Field(default=MAX_CONNECTIONS, ge=0)
+    """Idle connections each pool of ours keeps open for reuse."""
+    async_transport: AsyncTransport = "auto"
+    """Transport of our async pools: ``aiohttp`` (installed with the
+    ``aiohttp`` extra), ``httpx`` (httpx's pool, in small shards), or ``auto``
+    (aiohttp when installed). See docs/performance.md#transports."""
 
     _http: GeminiHTTP | None = PrivateAttr(default=None)
     _count_tokens_missing: bool = PrivateAttr(default=False)
@@ -216,6 +231,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     @model_validator(mode="after")
     def _validate(self) -> ChatCometGemini:
         check_connection(self.api_key, self.default_headers)
+        resolve_transport(self.async_transport)  # aiohttp asked for, not installed
         return self
 
     def model_copy(
@@ -234,6 +250,60 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             checked = type(self).model_validate(values)
             copy.__dict__.update({k: checked.__dict__[k] for k in values})
         return copy
+
+    @field_validator("http_client", "http_async_client")
+    @classmethod
+    def _check_client(cls, client: Any, info: Any) -> Any:
+        wanted = httpx.Client if info.field_name == "http_client" else httpx.AsyncClient
+        if client is None or isinstance(client, wanted):
+            return client
+        if is_httpx2_client(client) and type(client).__name__ == wanted.__name__:
+            return client
+        raise ValueError(
+            f"{info.field_name} must be an httpx.{wanted.__name__} or an "
+            f"httpx2.{wanted.__name__}, not {type(client).__name__}"
+        )
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pools the model opened (not clients given to it).
+
+        Async pools are closed on their own event loops. The model stays
+        usable: a later call opens new connections. Also done by ``with
+        ChatCometGemini(...) as llm:`` and when the model is garbage-collected.
+        """
+        http = self.__pydantic_private__["_http"]  # type: ignore[index]
+        if http is not None:
+            http.close()
+
+    async def aclose(self) -> None:
+        """Async twin of :meth:`close`; ``async with ChatCometGemini(...)``."""
+        http = self.__pydantic_private__["_http"]  # type: ignore[index]
+        if http is not None:
+            await http.aclose()
+
+    def __enter__(self) -> ChatCometGemini:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ChatCometGemini:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         # langchain-core calls this once, at construction, when no profile=
@@ -323,6 +393,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             v["max_response_bytes"],
             v["max_media_bytes"],
             v["max_call_pieces"],
+            v["max_connections"],
+            v["max_keepalive_connections"],
+            v["async_transport"],
         )
         http: GeminiHTTP | None = self.__pydantic_private__["_http"]  # type: ignore[index]
         if http is None or http.settings != settings:
@@ -342,7 +415,11 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 settings=(*settings[:4], headers, *settings[5:]),
                 auth_header=auth,
                 allow_private_media=media,
-                limits=Limits(*settings[9:]),
+                limits=Limits(*settings[9:13]),
+                pool_limits=httpx.Limits(
+                    max_connections=settings[13], max_keepalive_connections=settings[14]
+                ),
+                transport=settings[15],
             )
         return http
 

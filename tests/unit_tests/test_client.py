@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -39,6 +39,8 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+
+from .replay_server import ReplayServer
 
 KEY = "sk-client-test-key-0451"
 OK = {
@@ -109,31 +111,71 @@ def _sse(events: list[Any]) -> httpx.Response:
 Factory = Callable[..., ChatCometGemini]
 
 
-@pytest.fixture(params=["own pool", "given client"])
-def model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Factory:
-    """Build a model answered by a script, on either send path.
+SEND_PATHS = ["own pool", "given client", "own pool (aiohttp)", "given httpx2 client"]
 
-    "own pool": the package's pool, whose transport gets each request directly
-    (the transport is a ``MockTransport`` here); "given client": clients the
-    user passes, which keep httpx's whole client layer.
+
+def _httpx2_handler(script: Handler) -> Any:
+    """``script`` as an httpx2 MockTransport handler (httpx2's types both ways)."""
+    httpx2 = pytest.importorskip("httpx2")
+
+    def handle(request: Any) -> Any:
+        seen = httpx.Request(
+            request.method,
+            str(request.url),
+            headers=request.headers.raw,
+            content=request.read(),
+        )
+        answer = script(seen)
+        return httpx2.Response(
+            answer.status_code, headers=answer.headers.raw, content=answer.read()
+        )
+
+    return handle
+
+
+@pytest.fixture(params=SEND_PATHS)
+def model(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Factory]:
+    """Build a model answered by a script, on each send path.
+
+    "own pool": the package's pool on httpx's transport, which gets each
+    request directly (a ``MockTransport`` here); "own pool (aiohttp)": the
+    package's pool on the aiohttp transport, answered over a loopback socket
+    by the same script; "given client" / "given httpx2 client": clients the
+    user passes, which keep their whole client layer.
     """
+    servers: list[ReplayServer] = []
 
     def make(script: Handler, **kwargs: Any) -> ChatCometGemini:
         transport = httpx.MockTransport(script)
+        base_url = "https://api.cometapi.test"
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(name.lower(), raising=False)
         if request.param == "given client":
             kwargs["http_client"] = httpx.Client(transport=transport)
             kwargs["http_async_client"] = httpx.AsyncClient(transport=transport)
+        elif request.param == "given httpx2 client":
+            httpx2 = pytest.importorskip("httpx2")
+            mock = httpx2.MockTransport(_httpx2_handler(script))
+            kwargs["http_client"] = httpx2.Client(transport=mock)
+            kwargs["http_async_client"] = httpx2.AsyncClient(transport=mock)
+        elif request.param == "own pool (aiohttp)":
+            pytest.importorskip("aiohttp")
+            server = ReplayServer(script, base_url)
+            servers.append(server)
+            base_url = server.url
+            kwargs["async_transport"] = "aiohttp"
         else:
-            for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-                monkeypatch.delenv(name, raising=False)
-                monkeypatch.delenv(name.lower(), raising=False)
+            kwargs["async_transport"] = "httpx"
             monkeypatch.setattr(httpx, "HTTPTransport", lambda **_: transport)
             monkeypatch.setattr(httpx, "AsyncHTTPTransport", lambda **_: transport)
-        return ChatCometGemini(
-            api_key=KEY, base_url="https://api.cometapi.test", **kwargs
-        )
+        return ChatCometGemini(api_key=KEY, base_url=base_url, **kwargs)
 
-    return make
+    yield make
+    for server in servers:
+        server.close()
 
 
 # -- retries -------------------------------------------------------------------
