@@ -36,15 +36,19 @@ _Bound = tuple[Runnable[LanguageModelInput, AIMessage], Runnable[Any, Any]]
 
 
 def response_format_trace(
-    settings: Mapping[str, Any], strict: bool | None
+    settings: Mapping[str, Any], strict: bool | None, response_format: Any = None
 ) -> dict[str, Any]:
     """The tracing metadata (``ls_structured_output_format``) for
-    ``bind_tools(response_format=...)``, from the settings it became.
+    ``bind_tools(response_format=...)``: a class (pydantic model, TypedDict)
+    traced as :func:`traced_schema` traces it, anything else (a JSON Schema or
+    OpenAI's ``{"type": "json_schema", ...}``) from the settings it became.
     """
-    return {
-        "kwargs": {"method": "json_schema", "strict": strict},
-        "schema": openai_tool(settings.get("response_json_schema", {"type": "object"})),
-    }
+    schema = (
+        traced_schema(response_format)
+        if isinstance(response_format, type)
+        else openai_tool(settings.get("response_json_schema", {"type": "object"}))
+    )
+    return {"kwargs": {"method": "json_schema", "strict": strict}, "schema": schema}
 
 
 def traced_schema(schema: Any) -> Any:

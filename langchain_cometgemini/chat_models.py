@@ -644,7 +644,8 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             settings = response_format_settings(response_format)
             kwargs.update(settings)
             kwargs.setdefault(
-                "ls_structured_output_format", response_format_trace(settings, strict)
+                "ls_structured_output_format",
+                response_format_trace(settings, strict, response_format),
             )
         return super().bind(tools=entries, **kwargs)
 

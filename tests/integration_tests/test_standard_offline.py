@@ -106,6 +106,9 @@ def _media(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_get(str(_local(url)), **kwargs)
 
     monkeypatch.setattr(httpx, "get", local_get)
+    # The suite asks for a user agent to identify itself to wikimedia.org,
+    # which is not contacted here.
+    monkeypatch.setenv("LANGCHAIN_TESTS_USER_AGENT", "langchain-cometgemini-offline")
 
 
 class TestCometGeminiStandardOffline(StandardFlags, ChatModelIntegrationTests):
@@ -133,3 +136,20 @@ class TestCometGeminiStandardOffline(StandardFlags, ChatModelIntegrationTests):
     )
     def test_json_mode(self, model: Any) -> None:
         super().test_json_mode(model)
+
+
+def test_suite_media_and_model_downloads_are_served_by_the_emulator() -> None:
+    """The routing this module relies on: the suite's ``httpx.get`` and the
+    model's media client both reach the emulator, with the local bytes.
+    """
+    _EMULATOR.media_requests.clear()
+    url = "https://upload.wikimedia.org/wikipedia/commons/6/6a/x.wav"
+    assert httpx.get(url).content == MEDIA[".wav"][0]
+    answer = _CLIENT[0].get("https://raw.githubusercontent.com/a/b/c.png")
+    assert answer.content == PNG_1X1
+    assert _CLIENT[0].get("https://example.com/page.html").status_code == 404
+    assert [r.path for r in _EMULATOR.media_requests] == [
+        "/media/upload.wikimedia.org/wikipedia/commons/6/6a/x.wav",
+        "/media/raw.githubusercontent.com/a/b/c.png",
+        "/media/example.com/page.html",
+    ]

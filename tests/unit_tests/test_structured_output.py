@@ -345,3 +345,21 @@ def test_traced_schema_is_core_json_schema(
     traced = capture.starts[0]["options"]["ls_structured_output_format"]["schema"]
     assert traced == convert_to_json_schema(schema)
     assert "title" not in traced["properties"]["year"]
+
+
+@pytest.mark.parametrize("schema", [Movie, PlainMovieDict])
+def test_bind_tools_response_format_traces_core_json_schema(
+    emulator: GeminiEmulator, schema: Any
+) -> None:
+    """``bind_tools(response_format=M)`` (create_agent's provider strategy)
+    traces ``convert_to_json_schema(M)`` too.
+    """
+    from langchain_core.utils.function_calling import convert_to_json_schema
+
+    emulator.queue(Reply(json=text_answer(json.dumps(ARGS))))
+    capture = _Capture()
+    bound = llm_for(emulator).bind_tools([], response_format=schema)
+    bound.invoke("x", config={"callbacks": [capture]})
+    fmt = capture.starts[0]["options"]["ls_structured_output_format"]
+    assert fmt["schema"] == convert_to_json_schema(schema)
+    assert fmt["kwargs"] == {"method": "json_schema", "strict": None}
