@@ -227,10 +227,20 @@ def test_strings_are_taken_from_quoted_spans_that_fit() -> None:
     args = instance_of(SCHEMA, text=text)
     assert args["city"] == "Lisbon"
     assert args["note"] == "ok"  # "too long" is over maxLength 5
-    assert args["unit"] == "fahrenheit"  # the enum value the text mentions
     assert args["flag"] is False
     plain = instance_of(SCHEMA, text="What's the weather?")  # an apostrophe
-    assert (plain["city"], plain["unit"]) == ("example", "celsius")
+    assert plain["city"] == "example"
+
+
+def test_enums_take_the_value_mentioned_first() -> None:
+    assert instance_of(SCHEMA, text="in FAHRENHEIT")["unit"] == "fahrenheit"
+    both = "fahrenheit or celsius? celsius first: no, fahrenheit is first here"
+    assert instance_of(SCHEMA, text=both)["unit"] == "fahrenheit"
+    # A word containing a value is not a mention; nothing mentioned: the first.
+    assert instance_of(SCHEMA, text="fahrenheitish")["unit"] == "celsius"
+    assert instance_of(SCHEMA, text="no unit")["unit"] == "celsius"
+    status = {"type": "object", "properties": {"s": {"enum": [1, 2, 3]}}}
+    assert instance_of({**status, "required": ["s"]}, text="level 3") == {"s": 3}
 
 
 def test_named_values_win() -> None:
