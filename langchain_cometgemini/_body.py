@@ -15,6 +15,8 @@ import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+from langchain_cometgemini._json import dumps
+
 __all__ = ["AsyncPieces", "Pieces", "encode"]
 
 LARGE = 1 << 20
@@ -30,7 +32,8 @@ _MARK_JSON = json.dumps(_MARK)
 
 def _dumps(body: Mapping[str, Any]) -> str:
     # Compact separators and raw UTF-8 keep large bodies small.
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    # NaN/Infinity refused (naming where), never sent as invalid JSON.
+    return dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _utf8(text: str) -> bytes:

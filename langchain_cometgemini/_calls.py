@@ -367,12 +367,23 @@ def _path(text: Any, limit: int = MAX_CALL_PIECES) -> tuple[str | int, ...]:
             steps.append(int(digits))
         else:
             quoted = match["single"] if match["single"] is not None else match["double"]
-            name = match["name"] if quoted is None else json.loads(f'"{quoted}"')
+            name = match["name"] if quoted is None else _name(quoted, text)
             steps.append(name)
         position = match.end()
     if not steps:
         raise GeminiStreamError("partialArgs jsonPath '$' names no argument.")
     return tuple(steps)
+
+
+def _name(quoted: str, path: str) -> str:
+    """A quoted name's text: JSON's escapes, and RFC 9535's escaped quote."""
+    try:
+        name = json.loads('"' + quoted.replace("\\'", "'") + '"')
+    except ValueError:
+        raise GeminiStreamError(
+            f"Unsupported escape in partialArgs jsonPath: {path!r:.200}"
+        ) from None
+    return str(name)
 
 
 def _put(args: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:

@@ -300,6 +300,25 @@ def _video_metadata(value: Any) -> dict[str, Any]:
     return metadata
 
 
+def _resolution(value: Any, kind: str) -> dict[str, str]:
+    level = value.get("level") if isinstance(value, Mapping) else value
+    return {"level": _level(level)}
+
+
+def _video(value: Any, kind: str) -> dict[str, Any]:
+    if kind not in ("video", "file", "media"):
+        raise ValueError(
+            f"video_metadata was given on a {kind!r} block; it applies to videos."
+        )
+    return _video_metadata(value)
+
+
+_OPTIONS = (
+    ("media_resolution", "mediaResolution", _resolution),
+    ("video_metadata", "videoMetadata", _video),
+)
+
+
 def part_options(extras: Mapping[str, Any], kind: str) -> Part:
     """A content block's per-part input options -> the part's fields.
 
@@ -312,16 +331,16 @@ def part_options(extras: Mapping[str, Any], kind: str) -> Part:
     https://ai.google.dev/gemini-api/docs/media-resolution
     """
     options: dict[str, Any] = {}
-    level = extras.get("media_resolution", extras.get("mediaResolution"))
-    if isinstance(level, Mapping):
-        level = level.get("level")
-    if level is not None:
-        options["mediaResolution"] = {"level": _level(level)}
-    video = extras.get("video_metadata", extras.get("videoMetadata"))
-    if video is not None:
-        if kind not in ("video", "file", "media"):
-            raise ValueError(
-                f"video_metadata was given on a {kind!r} block; it applies to videos."
-            )
-        options["videoMetadata"] = _video_metadata(video)
+    for snake_key, wire_key, build in _OPTIONS:
+        if extras.get(snake_key) is not None:
+            options[wire_key] = build(extras[snake_key], kind)
+        elif extras.get(wire_key) is not None:
+            # The wire's spelling: what an answer's part carried (kept in the
+            # block's extras). Checked and normalized like the snake_case
+            # form; a value that does not pass is sent back as it came (the
+            # service wrote it), so a message the parser made always goes back.
+            try:
+                options[wire_key] = build(extras[wire_key], kind)
+            except ValueError:
+                options[wire_key] = extras[wire_key]
     return options  # type: ignore[return-value]

@@ -218,14 +218,16 @@ def _audio_chain(block: Block, continued: bool) -> bool:
 def _function_call(part: Part, signature: str | None) -> Piece:
     call = part["functionCall"]
     call_id = str(call.get("id") or f"{GENERATED_ID_PREFIX}{uuid.uuid4()}")
+    name = call.get("name")
+    name = name if isinstance(name, str) else ""  # a name is a string or none
     if call and "partialArgs" not in call and "willContinue" not in call:
-        return Call(call_id, str(call.get("name", "")), call.get("args", {}), signature)
+        return Call(call_id, name, call.get("args", {}), signature)
     # A piece of a call streamed in parts (Vertex AI), or the empty
     # functionCall that closes one: assembled by the parser (``_calls``).
     partial = call.get("partialArgs")
     return Call(
         call_id,
-        str(call.get("name", "")),
+        name,
         call.get("args"),
         signature,
         partial if isinstance(partial, list) else [],

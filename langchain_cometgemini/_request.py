@@ -10,7 +10,6 @@ Request reference: https://ai.google.dev/api/generate-content#request-body
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from langchain_core.messages import (
 )
 
 from langchain_cometgemini._history import ai_blocks, from_gemini
+from langchain_cometgemini._json import loads
 from langchain_cometgemini._media import Media, media_urls
 from langchain_cometgemini._parts import (
     BLOCK_BUILDERS,
@@ -266,9 +266,9 @@ def _maybe_json(text: str) -> Any:
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:
-            return json.loads(stripped)
-        except ValueError:
-            pass
+            return loads(stripped)
+        except (ValueError, RecursionError):
+            pass  # not strict JSON (NaN, too deep, ...): sent as the text it is
     return text
 
 

@@ -178,8 +178,13 @@ def _convert_part(
         part = respell(part)
     piece = kind.to_block(part, sig)  # type: ignore[misc]
     if isinstance(piece, Call):
-        record(piece, state, calls)
-        return None
+        if piece.name or _continues_or_closes(piece, state):
+            record(piece, state, calls)
+            return None
+        # A call with no name: nothing could run or answer it, and a tool
+        # call without one cannot go back to Gemini. Kept whole, as sent.
+        body = {"type": "non_standard", "value": dict(part)}
+        return _block(state, "other", None, body, False)
     if isinstance(piece, str):
         return _plain(piece, state, mergeable)
     if piece is None:
@@ -196,6 +201,17 @@ def _convert_part(
     if kind.chain is not None and not kind.chain(block, block["index"] == before):
         state.block_kind = ""  # the next part opens a block of its own
     return block
+
+
+def _continues_or_closes(call: Call, state: StreamState) -> bool:
+    """A nameless piece of a streamed call: one that continues the open call,
+    or the empty part that closes one (``_calls``).
+    """
+    if call.partial is None:
+        return False
+    return state.assembly is not None or not (
+        call.partial or call.args or call.will_continue
+    )
 
 
 _TEXTS = frozenset({"text", "thinking"})
@@ -398,6 +414,16 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     Content and tool calls are returned at once; usage and candidate metadata
     are remembered in ``state`` and reported by :func:`final_chunk`.
     """
+    try:
+        return _parse_event(event, state)
+    except RecursionError:  # a value json could read, nested past what we can
+        raise GeminiStreamError(_TOO_DEEP) from None
+
+
+_TOO_DEEP = "The answer is nested too deeply to read (a hostile or broken reply)."
+
+
+def _parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     if not isinstance(event, dict):
         raise GeminiStreamError(f"Stream event is not a JSON object: {event!r:.200}")
     answer = cast(GenerateContentResponse, event)
@@ -420,6 +446,11 @@ def parse_event(event: Any, state: StreamState) -> AIMessageChunk:
             )
         if sig:
             signatures[call_id or _assembled_id(calls, index)] = sig
+        if chunks and chunks[-1]["index"] == index:
+            # Pieces of one call in one event go in one chunk: LangChain joins
+            # chunks of an index across messages, not within one.
+            chunks[-1]["args"] = (chunks[-1]["args"] or "") + (args or "")
+            continue
         chunks.append(tool_call_chunk(name=name, args=args, id=call_id, index=index))
     return AIMessageChunk(
         content=content,
@@ -508,6 +539,13 @@ def response_to_result(
     One generation per candidate (``n > 1``); a prompt blocked before any
     candidate yields one empty message whose metadata carries the reason.
     """
+    try:
+        return _result(response, model, max_call_pieces)
+    except RecursionError:
+        raise GeminiStreamError(_TOO_DEEP) from None
+
+
+def _result(response: Any, model: str, max_call_pieces: int) -> ChatResult:
     if not isinstance(response, dict):
         raise GeminiStreamError(f"Response is not a JSON object: {response!r:.200}")
     answer = cast(GenerateContentResponse, response)

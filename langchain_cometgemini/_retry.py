@@ -25,7 +25,6 @@ raised by the driver's event reader: the caller has seen content by then.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections.abc import Callable, Generator
@@ -42,6 +41,7 @@ from langchain_cometgemini._errors import (
     error_from_payload,
     error_from_response,
 )
+from langchain_cometgemini._json import loads
 from langchain_cometgemini._request_keys import SERVICE_TIER_HEADER
 
 __all__ = ["DELIVER", "PEEK", "SEND", "SERVED_TIER", "RetryPolicy", "backoff"]
@@ -108,7 +108,7 @@ def retryable(error: Exception) -> bool:
 def decode_json(response: httpx.Response) -> dict[str, Any]:
     """The JSON object of a read unary answer, or :class:`GeminiResponseError`."""
     try:
-        data = json.loads(response.content)
+        data = loads(response.content)
     except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
         raise GeminiResponseError(
             f"The service answered {response.status_code} with a body that is not "

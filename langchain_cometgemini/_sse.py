@@ -20,10 +20,10 @@ responses returned, in order, when the body ends.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._json import loads
 from langchain_cometgemini._limits import MAX_EVENT_BYTES, exceeded
 
 __all__ = ["SSEDecoder"]
@@ -171,7 +171,7 @@ class SSEDecoder:
 
 def _parse(payload: bytes) -> Any:
     try:
-        return json.loads(payload)
+        return loads(payload)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError; deep nesting
         snippet = payload[:200].decode("utf-8", errors="replace")
         raise GeminiStreamError(

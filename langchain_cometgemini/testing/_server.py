@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from langchain_cometgemini._json import loads as strict_loads
 from langchain_cometgemini.testing._replies import Reply
 from langchain_cometgemini.testing._requests import (
     RecordedRequest,
@@ -244,9 +244,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
         raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
+        try:  # strict, as the service is: NaN or Infinity is not JSON
+            body = strict_loads(raw) if raw else None
+        except (ValueError, RecursionError):
             body = raw
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = RecordedRequest("POST", self.path, headers, body)

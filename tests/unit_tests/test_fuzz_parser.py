@@ -282,13 +282,24 @@ def _check_message(message: AIMessage, candidate: dict[str, Any] | None) -> None
     kept = _non_standard(message.content)
     for part in _unknown_parts(candidate):
         assert part in kept
-    calls = [
-        p
-        for p in _wire_parts(candidate)
-        if isinstance(p.get("functionCall"), dict)
-        and not _closing_marker(p["functionCall"])
-    ]
+    # A call is a functionCall with a name (issue 21: a nameless one could
+    # never be sent back, so it is kept whole, as a non_standard block).
+    functions = [p for p in _wire_parts(candidate) if _is_call(p)]
+    calls = [p for p in functions if _named(p["functionCall"])]
+    for part in functions:
+        whole = "partialArgs" not in part["functionCall"]
+        if whole and not _named(part["functionCall"]) and part["functionCall"]:
+            assert part in kept
     assert len(message.tool_calls) + len(message.invalid_tool_calls) == len(calls)
+
+
+def _is_call(part: dict[str, Any]) -> bool:
+    call = part.get("functionCall")
+    return isinstance(call, dict) and not _closing_marker(call)
+
+
+def _named(call: dict[str, Any]) -> bool:
+    return isinstance(call.get("name"), str) and bool(call["name"])
 
 
 def _closing_marker(call: dict[str, Any]) -> bool:
