@@ -35,6 +35,7 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
     error_from_payload,
 )
+from langchain_cometgemini._hops import Hops
 from langchain_cometgemini._limits import Limits, abounded, bounded
 from langchain_cometgemini._media_guard import (
     MAX_REDIRECTS,
@@ -444,6 +445,36 @@ class GeminiHTTP:
             except httpx.HTTPError as exc:
                 failed = exc
             command = flow.send(failed)
+
+    # -- the hops of one call (decisions: _hops.Hops) --------------------
+
+    def generate(self, model: str, hops: Hops, timeout: Seconds = None) -> Body:
+        """``generateContent`` for each request ``hops`` asks for; one answer."""
+        while (body := hops.next_body()) is not None:
+            hops.answer(self.post(model, "generateContent", body, timeout))
+        return hops.joined()
+
+    async def agenerate(self, model: str, hops: Hops, timeout: Seconds = None) -> Body:
+        """Async twin of :meth:`generate`."""
+        while (body := hops.next_body()) is not None:
+            hops.answer(await self.apost(model, "generateContent", body, timeout))
+        return hops.joined()
+
+    def stream_hops(
+        self, model: str, hops: Hops, timeout: Seconds = None
+    ) -> Iterator[dict[str, Any]]:
+        """The events of every stream ``hops`` asks for, as one stream."""
+        while (body := hops.next_body()) is not None:
+            for event in self.stream(model, body, timeout):
+                yield hops.see(event)
+
+    async def astream_hops(
+        self, model: str, hops: Hops, timeout: Seconds = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Async twin of :meth:`stream_hops`."""
+        while (body := hops.next_body()) is not None:
+            async for event in self.astream(model, body, timeout):
+                yield hops.see(event)
 
     # -- media (what may be fetched: _media) ----------------------------
 

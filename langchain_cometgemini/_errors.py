@@ -113,6 +113,12 @@ class GeminiStreamError(GeminiResponseError):
     """
 
 
+class GeminiContinuationError(GeminiResponseError):
+    """A long-decode answer still unfinished after ``max_continuations``
+    continuation requests (``finishReason: CONTINUATION`` each time).
+    """
+
+
 _BY_STATUS: dict[int, type[GeminiAPIError]] = {
     400: GeminiInvalidRequestError,
     401: GeminiAuthenticationError,

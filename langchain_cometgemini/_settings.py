@@ -266,6 +266,16 @@ class RequestSettings(BaseModel):
         AfterValidator(normalize_retrieval_config),
     ] = None
     """Where a Maps-grounded answer is about: ``lat_lng``, ``language_code``."""
+    continuation_token: Annotated[
+        str | None, Wire("request", "continuationToken", EMPTY)
+    ] = None
+    """Resume a long-decode answer from ``response_metadata["continuation_token"]``."""
+    automatic_continuation: Annotated[bool, Wire("call")] = True
+    """Follow long-decode ``CONTINUATION`` answers to the end (``_hops``)."""
+    max_continuations: Annotated[int, Wire("call")] = Field(default=32, ge=0)
+    """Most continuation requests one call sends before raising."""
+    malformed_call_retries: Annotated[int, Wire("call")] = Field(default=1, ge=0)
+    """Resends, with calls VALIDATED, after ``MALFORMED_FUNCTION_CALL``."""
     model_kwargs: Annotated[dict[str, Any], Wire("merge")] = Field(default_factory=dict)
     """Extra ``generationConfig`` fields, sent as given."""
 

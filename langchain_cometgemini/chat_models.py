@@ -61,6 +61,7 @@ from langchain_cometgemini._checks import (
 from langchain_cometgemini._client import MAX_CONNECTIONS, GeminiHTTP
 from langchain_cometgemini._config import request_settings
 from langchain_cometgemini._errors import GeminiAPIError
+from langchain_cometgemini._hops import Hops
 from langchain_cometgemini._limits import (
     MAX_CALL_PIECES,
     MAX_EVENT_BYTES,
@@ -118,7 +119,8 @@ _CALL_KEYS = frozenset({"timeout", "stream_usage"})
 class _Call(NamedTuple):
     model: str
     body: dict[str, Any]
-    timeout: float | None = None
+    timeout: float | None
+    hops: Hops
 
 
 class ChatCometGemini(BaseChatModel, RequestSettings):
@@ -484,7 +486,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         timeout = request.get("timeout")
         if timeout is not None:
             timeout = call_timeout(timeout)
-        return _Call(model, body, timeout)
+        hops = Hops(
+            body,
+            continuation=options["automatic_continuation"],
+            max_continuations=options["max_continuations"],
+            malformed_retries=options["malformed_call_retries"],
+        )
+        return _Call(model, body, timeout, hops)
 
     def _media(
         self, messages: Sequence[BaseMessage]
@@ -517,9 +525,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 self._stream(messages, stop, run_manager, **kwargs)
             )
         call = self._prepare(messages, stop, kwargs, self._media(messages))
-        response = self.http.post(
-            call.model, "generateContent", call.body, call.timeout
-        )
+        response = self.http.generate(call.model, call.hops, call.timeout)
         return checked(response_to_result(response, call.model, self.max_call_pieces))
 
     async def _agenerate(
@@ -534,9 +540,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
                 self._astream(messages, stop, run_manager, **kwargs)
             )
         call = self._prepare(messages, stop, kwargs, await self._amedia(messages))
-        response = await self.http.apost(
-            call.model, "generateContent", call.body, call.timeout
-        )
+        response = await self.http.agenerate(call.model, call.hops, call.timeout)
         return checked(response_to_result(response, call.model, self.max_call_pieces))
 
     def _stream(
@@ -550,7 +554,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         check_streamable(call.body)
         state = StreamState(model=call.model, max_call_pieces=self.max_call_pieces)
         seen = False
-        for event in self.http.stream(call.model, call.body, call.timeout):
+        for event in self.http.stream_hops(call.model, call.hops, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
             seen = seen or answered(chunk.message)
             if run_manager:
@@ -569,7 +573,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         check_streamable(call.body)
         state = StreamState(model=call.model, max_call_pieces=self.max_call_pieces)
         seen = False
-        async for event in self.http.astream(call.model, call.body, call.timeout):
+        async for event in self.http.astream_hops(call.model, call.hops, call.timeout):
             chunk = ChatGenerationChunk(message=parse_event(event, state))
             seen = seen or answered(chunk.message)
             if run_manager:

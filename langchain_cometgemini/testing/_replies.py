@@ -286,6 +286,49 @@ class Reply:
             parts.append({"text": text})
         return cls.parts(parts, **options)
 
+    @classmethod
+    def long_decode(
+        cls, *pieces: str, token: str = "emulator-continuation", **options: Any
+    ) -> list[Reply]:
+        """A long-decode answer in hops, one reply per piece of text (queue
+        them all: ``emulator.queue(*Reply.long_decode("a", "b"))``).
+
+        Every hop but the last ends in ``finishReason: CONTINUATION`` with a
+        ``continuationToken``: ``f"{token}-{n}"`` (n = 1, 2, ...) in base64
+        (the service's tokens are bytes, base64 in JSON), as Gemini 4
+        answers past one request's output cap; the last ends in ``STOP``.
+        Options as for :meth:`text`. See
+        https://ai.google.dev/gemini-api/docs/generate-content/long-decode
+        """
+        replies = []
+        for n, piece in enumerate(pieces, start=1):
+            hop = dict(options)
+            if n < len(pieces):
+                hop.update(finish_reason="CONTINUATION")
+                hop["continuationToken"] = _b64(f"{token}-{n}".encode())
+            replies.append(cls.text(piece, **hop))
+        return replies
+
+    @classmethod
+    def malformed_call(
+        cls,
+        message: str = "Malformed function call: the arguments were not valid JSON.",
+        **options: Any,
+    ) -> Reply:
+        """An answer with no content ending in ``MALFORMED_FUNCTION_CALL`` (the
+        model's call did not parse), streamed as one event. ``model=`` and
+        ``usage=(prompt, output)`` as for :meth:`text`.
+        """
+        answer = _response(
+            [],
+            finish_reason="MALFORMED_FUNCTION_CALL",
+            usage=options.pop("usage", (8, 0)),
+            finishMessage=message,
+            **options,
+        )
+        del answer["candidates"][0]["content"]
+        return cls(json=answer, events=[answer], echo_model="model" not in options)
+
     # -- faults --------------------------------------------------------------
 
     @classmethod
