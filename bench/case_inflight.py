@@ -182,6 +182,15 @@ def rows(result: dict[str, Any]) -> list[Row]:
                 top,
             ),
         ]
+    mine, alone = _at(result, "abatch", 256), _at(result, NO_IO, 256)
+    out.append(
+        _row(
+            "inflight.abatch.http_part",
+            "abatch at 256 minus its no-I/O part, vs bare aiohttp at 256 (ms)",
+            aio,
+            None if mine is None or alone is None else mine - alone,
+        )
+    )
     for metric, label, floor, ours in (
         ("abatch.at_one", "abatch at 1 in flight vs bare httpx at 1", "httpx", 1),
         ("batch.flat", "sync batch at 64 in flight vs at 1", "batch", 64),

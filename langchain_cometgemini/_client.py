@@ -64,7 +64,6 @@ from langchain_cometgemini._sse import SSEDecoder
 from langchain_cometgemini._transport import (
     AsyncTransport,
     async_transport,
-    bridged,
     is_httpx2_client,
 )
 
@@ -146,10 +145,13 @@ class GeminiHTTP:
         }
         # Clients given to us (httpx's, or httpx2's behind a bridge), used
         # as given: never sent to directly, never closed by us.
-        if is_httpx2_client(client):
-            client = bridged(client, asynchronous=False)
-        if is_httpx2_client(async_client):
-            async_client = bridged(async_client, asynchronous=True)
+        if is_httpx2_client(client) or is_httpx2_client(async_client):
+            from langchain_cometgemini._httpx2 import bridged
+
+            if is_httpx2_client(client):
+                client = bridged(client, asynchronous=False)
+            if is_httpx2_client(async_client):
+                async_client = bridged(async_client, asynchronous=True)
         self._client: httpx.Client | None = client
         self._async_client: httpx.AsyncClient | None = async_client
         # Our own pools; closed with this object at the latest.
@@ -657,7 +659,9 @@ def _own_sync(limits: httpx.Limits) -> Made:
     """Our sync client, and the transport requests go to directly (no proxy)."""
     if _env_proxies():
         return httpx.Client(timeout=_DEFAULT_TIMEOUT, limits=limits), None
-    direct = httpx.HTTPTransport(limits=limits)
+    from langchain_cometgemini._shards import ShardedPool
+
+    direct = ShardedPool(limits)
     return httpx.Client(timeout=_DEFAULT_TIMEOUT, transport=direct), direct
 
 

@@ -464,6 +464,19 @@ def test_stream_errors_are_response_errors() -> None:
 
 # -- sockets: refused, timeouts, broken streams --------------------------------
 
+ASYNC_PATHS = ["httpx", "aiohttp", "httpx2 client"]
+
+
+@pytest.fixture(params=ASYNC_PATHS)
+def async_path(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The settings that send async calls over each real-socket path."""
+    if request.param == "httpx2 client":
+        httpx2 = pytest.importorskip("httpx2")
+        return {"http_async_client": httpx2.AsyncClient()}
+    if request.param == "aiohttp":
+        pytest.importorskip("aiohttp")
+    return {"async_transport": request.param}
+
 
 def _closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -482,10 +495,13 @@ def test_connection_refused_raises_after_retries(sleeps: list[float]) -> None:
 
 
 async def test_async_connection_refused_raises_after_retries(
-    sleeps: list[float],
+    sleeps: list[float], async_path: dict[str, Any]
 ) -> None:
     llm = ChatCometGemini(
-        api_key=KEY, base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=1
+        api_key=KEY,
+        base_url=f"http://127.0.0.1:{_closed_port()}",
+        max_retries=1,
+        **async_path,
     )
     with pytest.raises(GeminiConnectionError):
         await llm.ainvoke("hi")
@@ -514,9 +530,11 @@ def test_timeout_fails_fast(emulator: GeminiEmulator) -> None:
     assert len(emulator.requests) == 1  # a read timeout is not repeated
 
 
-async def test_async_timeout_fails_fast(emulator: GeminiEmulator) -> None:
+async def test_async_timeout_fails_fast(
+    emulator: GeminiEmulator, async_path: dict[str, Any]
+) -> None:
     emulator.queue(Reply(json=OK, delay=5))
-    llm = ChatCometGemini(api_key=KEY, base_url=emulator.url, timeout=0.5)
+    llm = ChatCometGemini(api_key=KEY, base_url=emulator.url, timeout=0.5, **async_path)
     start = time.monotonic()
     with pytest.raises(GeminiTimeoutError):
         await llm.ainvoke("hi")
@@ -551,11 +569,13 @@ def test_stream_cut_mid_body_raises_without_resending(emulator: GeminiEmulator) 
 
 @pytest.mark.unserved_replies
 async def test_astream_cut_mid_body_raises_without_resending(
-    emulator: GeminiEmulator,
+    emulator: GeminiEmulator, async_path: dict[str, Any]
 ) -> None:
     full = _stream_bytes(EVENTS)
     emulator.queue(Reply(events=EVENTS, cut_after=len(full) - 20), Reply(events=EVENTS))
-    llm = ChatCometGemini(api_key=KEY, base_url=emulator.url, max_retries=2)
+    llm = ChatCometGemini(
+        api_key=KEY, base_url=emulator.url, max_retries=2, **async_path
+    )
     seen: list[AIMessageChunk] = []
     with pytest.raises(GeminiStreamError):
         async for chunk in llm.astream("hi"):
