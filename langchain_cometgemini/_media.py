@@ -15,6 +15,8 @@ import base64
 import mimetypes
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -260,15 +262,37 @@ def _level(value: Any) -> str:
     return f"MEDIA_RESOLUTION_{short.upper()}"
 
 
+_NANOSECOND = Decimal("1e-9")
+_MAX_DURATION = 315_576_000_000  # Duration's range: about 10,000 years
+
+
+def _seconds(value: Any) -> Decimal | None:
+    """Seconds as an exact decimal: a ``timedelta`` from its integer parts, a
+    float from its shortest repr (the digits the caller wrote, not the binary
+    value's expansion), ints and ``Decimal`` as they are.
+    """
+    if isinstance(value, timedelta):
+        whole = value.days * 86_400 + value.seconds
+        return Decimal(whole) + Decimal(value.microseconds).scaleb(-6)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return None
+
+
 def _duration(name: str, value: Any) -> str:
     """Seconds (a number, ``timedelta`` or ``"12.5s"``) -> the ``Duration`` string
     the REST API takes (https://protobuf.dev/reference/protobuf/google.protobuf/#duration).
     """
-    seconds = getattr(value, "total_seconds", None)
-    if callable(seconds):
-        value = seconds()
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return f"{value:g}s"
+    exact = _seconds(value)
+    if exact is not None and exact.is_finite() and 0 <= exact <= _MAX_DURATION:
+        # Google's Duration: seconds with at most nine fractional digits
+        # (nanoseconds), never exponent notation.
+        text = format(exact.quantize(_NANOSECOND), "f").rstrip("0").rstrip(".")
+        return f"{text}s"
     if isinstance(value, str) and _DURATION.match(value.strip()):
         return value.strip()
     raise ValueError(

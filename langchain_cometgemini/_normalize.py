@@ -215,6 +215,15 @@ def _speakers(value: Any) -> list[dict[str, Any]]:
         configs.append(
             {"speaker": speaker, "voiceConfig": _voice(voice, f"speaker {speaker!r}")}
         )
+    if len(configs) != 2:
+        # MultiSpeakerVoiceConfig takes exactly two speakers; the service
+        # refuses one or three. See
+        # https://ai.google.dev/gemini-api/docs/speech-generation#multi-speaker
+        raise ValueError(
+            "speech_config: multi-speaker speech takes exactly two speakers, got "
+            f"{len(configs)} ({', '.join(str(c['speaker']) for c in configs)}); "
+            "for one voice give speech_config='Kore' or {'voice': 'Kore'}."
+        )
     return configs
 
 
@@ -288,16 +297,23 @@ _MEDIA_RESOLUTIONS = {"unspecified", "low", "medium", "high"}
 
 
 def normalize_media_resolution(value: Any) -> str | None:
-    """``"low"`` -> ``"MEDIA_RESOLUTION_LOW"``; full enum names pass unchanged.
+    """``"low"`` -> ``"MEDIA_RESOLUTION_LOW"``; full enum names pass unchanged;
+    any other value is refused (Google's enum for the model-wide setting has
+    UNSPECIFIED, LOW, MEDIUM, HIGH).
 
     See https://ai.google.dev/api/generate-content#MediaResolution
     """
     if value is None:
         return None
-    text = str(getattr(value, "name", value))
-    if text.lower() in _MEDIA_RESOLUTIONS:
-        return f"MEDIA_RESOLUTION_{text.upper()}"
-    return text
+    text = str(getattr(value, "name", value)).strip()
+    short = text.lower().removeprefix("media_resolution_")
+    if short in _MEDIA_RESOLUTIONS:
+        return f"MEDIA_RESOLUTION_{short.upper()}"
+    raise ValueError(
+        f"media_resolution must be one of {sorted(_MEDIA_RESOLUTIONS)} (or "
+        f"MEDIA_RESOLUTION_<LEVEL>), got {value!r}. ultra_high is a per-part "
+        "level only (docs/media_options.md)."
+    )
 
 
 _MODEL_ID = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._@-]*")

@@ -276,7 +276,24 @@ def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
     return part
 
 
+_MEDIA_OPTIONS = (
+    "media_resolution",
+    "mediaResolution",
+    "video_metadata",
+    "videoMetadata",
+)
+
+
 def _text_part(block: Mapping[str, Any], media: Media) -> Part:
+    extras = block.get("extras")
+    given = [k for k in _MEDIA_OPTIONS if isinstance(extras, Mapping) and k in extras]
+    if given:
+        # Refused as video_metadata on an image is: the option would be
+        # dropped (text has no input resolution), never silently.
+        raise ValueError(
+            f"{given[0]} was given on a 'text' block; per-part media options "
+            "apply to image, audio, video and file blocks (docs/media_options.md)."
+        )
     return with_signature({"text": str(block.get("text", ""))}, block)
 
 

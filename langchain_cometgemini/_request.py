@@ -10,6 +10,7 @@ Request reference: https://ai.google.dev/api/generate-content#request-body
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -208,7 +209,12 @@ def _place_media(
     inline: Blob = {"mimeType": blob["mimeType"], "data": blob.get("data", "")}
     if name:
         inline["displayName"] = str(name)
-    inner.append({"inlineData": inline})
+    inside: Part = {"inlineData": inline}
+    if "mediaResolution" in part:
+        # FunctionResponsePart has its own media_resolution (Gemini 3).
+        # See https://ai.google.dev/api/caching#FunctionResponsePart
+        inside["mediaResolution"] = part["mediaResolution"]
+    inner.append(inside)
 
 
 def _check_refs(response: Any, parts: list[Part], function: str) -> None:
@@ -350,11 +356,36 @@ def build_contents(
             contents[-1]["parts"].extend(parts)
         else:
             contents.append({"role": role, "parts": parts})
+    every = [*system, *(p for c in contents for p in c["parts"])]
     _check_inline_size(
-        [*system, *(p for c in contents for p in c["parts"])],
-        MAX_INLINE_BYTES if inline_limit is None else inline_limit,
+        every, MAX_INLINE_BYTES if inline_limit is None else inline_limit
     )
+    if not placeholder:
+        _drop_part_resolution(every, model)
     return ({"parts": system} if system else None), contents
+
+
+def _drop_part_resolution(parts: Iterable[Part], model: str) -> None:
+    """Per-part ``mediaResolution`` off the parts of a request to a model
+    before Gemini 3, with a warning: Google documents it for Gemini 3 only
+    (https://ai.google.dev/gemini-api/docs/media-resolution); the model-wide
+    ``media_resolution`` setting is the one 2.5 takes.
+    """
+    dropped = 0
+    for part in parts:
+        if part.pop("mediaResolution", None) is not None:
+            dropped += 1
+        response = part.get("functionResponse")
+        for inner in (response or {}).get("parts") or ():
+            if inner.pop("mediaResolution", None) is not None:
+                dropped += 1
+    if dropped:
+        warnings.warn(
+            f"{model}: per-part media_resolution is a Gemini 3 option; left out "
+            f"of {dropped} part(s). Use the model-wide media_resolution setting "
+            "for this model.",
+            stacklevel=2,
+        )
 
 
 MAX_INLINE_BYTES = 20_000_000
