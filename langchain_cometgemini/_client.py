@@ -21,7 +21,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from pydantic import SecretStr
@@ -75,6 +75,8 @@ Body = Mapping[str, Any]
 """A request body (a ``GenerateContentRequest`` or a ``countTokens`` one)."""
 Seconds = float | None
 """A per-call timeout; ``None`` keeps the model's."""
+Events = AsyncGenerator[dict[str, Any], None]
+"""What :meth:`GeminiHTTP.astream` returns (an async generator: closable)."""
 _STREAM = "streamGenerateContent"
 
 _DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -473,10 +475,14 @@ class GeminiHTTP:
     async def astream_hops(
         self, model: str, hops: Hops, timeout: Seconds = None
     ) -> AsyncIterator[dict[str, Any]]:
-        """Async twin of :meth:`stream_hops`."""
+        """Async twin of :meth:`stream_hops`; closing it closes the response."""
         while (body := hops.next_body()) is not None:
-            async for event in self.astream(model, body, timeout):
-                yield hops.see(event)
+            # astream is an async generator: closed here, not at garbage
+            # collection, when the caller stops early.
+            hop = cast(Events, self.astream(model, body, timeout))
+            async with contextlib.aclosing(hop):
+                async for event in hop:
+                    yield hops.see(event)
 
     # -- media (what may be fetched: _media) ----------------------------
 
