@@ -15,9 +15,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import socket
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +44,7 @@ from tests.integration_tests.test_relay import (
 __all__ = ["server"]  # the fixture, used by name
 
 pytestmark = pytest.mark.timeout(60)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _llm(url: str, **kwargs: Any) -> ChatCometGemini:
@@ -269,3 +274,109 @@ def test_https_keeps_the_host_name_for_tls() -> None:
     assert v6.host == "2606:2800:220:1::1"
     assert str(v6).startswith("http://[2606:2800:220:1::1]:8080/")
     assert headers6 == {"host": "media.example:8080"}
+
+
+# -- memory bounds, in a child process under an address-space limit ------------------
+
+_CHILD = """
+import json, resource, sys
+from langchain_cometgemini import ChatCometGemini
+from langchain_cometgemini._response import StreamState, parse_event
+
+case, url, headroom = sys.argv[1], sys.argv[2], int(sys.argv[3])
+llm = ChatCometGemini(base_url=url, api_key="k", max_retries=0,
+                      allow_private_media_urls=True, **json.loads(sys.argv[4]))
+index = '$.items[' + '1' + '0' * 15 + ']'
+event = {"candidates": [{"content": {"parts": [
+    {"functionCall": {"name": "f", "willContinue": True}},
+    {"functionCall": {"willContinue": True, "partialArgs": [
+        {"jsonPath": index, "numberValue": 1}]}}]}}]}
+image = {"type": "image", "url": url + "/x.png"}
+steps = {
+    "unary": lambda: llm.invoke("hi"),
+    "stream": lambda: list(llm.stream("hi")),
+    "media": lambda: llm.invoke([{"role": "user", "content": [
+        dict(image, url=f"{url}/{i}.png") for i in range(40)]}]),
+    "index": lambda: parse_event(event, StreamState(model="m")),
+}
+with open("/proc/self/status") as status:
+    size = next(int(l.split()[1]) for l in status if l.startswith("VmSize")) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + headroom, size + headroom))
+try:
+    steps[case]()
+    print("OK")
+except MemoryError:
+    print("MemoryError")
+except Exception as exc:
+    print(f"{type(exc).__name__}: {str(exc)[:300]}")
+"""
+HEADROOM = 300 << 20  # the child may grow by this much past its start
+
+
+def _in_child(case: str, url: str, **settings: Any) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, case, url, str(HEADROOM), json.dumps(settings)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def _stream_of(conn: socket.socket, body: bytes, ctype: str) -> None:
+    conn.sendall(
+        f"HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\ncontent-encoding: gzip\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+    )
+    conn.sendall(body)
+
+
+@pytest.fixture(scope="module")
+def gigabyte_bomb() -> bytes:
+    """1 GiB of zeros as about 1 MB of gzip (made once for the module)."""
+    return _bomb(1 << 30)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("case", ["unary", "stream"])
+def test_a_gigabyte_bomb_stays_within_memory(
+    server: Server, gigabyte_bomb: bytes, case: str
+) -> None:
+    """1 GiB decompressed, 300 MB of headroom: the default limits hold it
+    (max_response_bytes lowered to 64 MiB, as a deployment on a small box
+    would, so that the whole path fits the headroom twice over)."""
+    ctype = "text/event-stream" if case == "stream" else "application/json"
+    server.queue(lambda conn: _stream_of(conn, gigabyte_bomb, ctype))
+    said = _in_child(case, server.url, max_response_bytes=64 << 20)
+    assert said.startswith("GeminiResponseError"), said
+    assert "max_response_bytes" in said
+
+
+@pytest.mark.timeout(120)
+def test_a_line_that_never_ends_stays_within_memory(server: Server) -> None:
+    """1.3 GB of one line, default max_event_bytes (64 MiB)."""
+    server.queue(_endless_line)
+    said = _in_child("stream", server.url)
+    assert said.startswith("GeminiStreamError"), said
+    assert "max_event_bytes" in said
+
+
+@pytest.mark.timeout(120)
+def test_forty_large_images_stay_within_memory(server: Server) -> None:
+    """Forty 19 MB images (760 MB), default max_media_bytes (20 MB)."""
+    server.queue(*[_image(19_000_000)] * 40)
+    said = _in_child("media", server.url)
+    assert said.startswith("ValueError"), said
+    assert "max_media_bytes" in said
+    assert len(server.seen) == 2  # the second download stopped the call
+
+
+@pytest.mark.timeout(60)
+def test_a_huge_index_stays_within_memory(server: Server) -> None:
+    said = _in_child("index", server.url)
+    assert said.startswith("GeminiStreamError"), said
+    assert "max_call_pieces" in said
