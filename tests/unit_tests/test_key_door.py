@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from pydantic import SecretStr, ValidationError
 
 from langchain_cometgemini import ChatCometGemini
@@ -231,3 +232,28 @@ def test_model_copy_update_normalizes_like_the_constructor(
         "/v1beta/models/gemini-3-flash-preview:"
     )
     assert llm.api_key == SecretStr("other")  # the original is untouched
+
+
+class _Recorder(BaseCallbackHandler):
+    """Everything a tracer is handed about a run, as text."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
+        self.seen.append(repr((serialized, messages, kw)))
+
+    def on_llm_error(self, error: BaseException, **kw: Any) -> None:
+        self.seen.append(repr((error, error.args, kw)) + _shown(error))
+
+
+def test_no_tracer_payload_holds_the_key(emulator: GeminiEmulator) -> None:
+    emulator.queue(Reply.error(401, "API key not valid"))
+    recorder = _Recorder()
+    llm = ChatCometGemini(api_key=KEY + "\n", base_url=emulator.url)
+    with pytest.raises(GeminiAuthenticationError):
+        llm.invoke("hi", config={"callbacks": [recorder]})
+    assert len(recorder.seen) == 2
+    assert "API key not valid" in recorder.seen[1]
+    for text in recorder.seen:
+        assert KEY not in text
