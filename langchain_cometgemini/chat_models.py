@@ -216,8 +216,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         # langchain-core routes no unknown argument anywhere: refuse it (an
         # assignment, which names its field, gets every field's value here).
         if isinstance(values, dict):
-            if info.field_name is None:
-                unknown_arguments(ChatCometGemini, values)
+            if info.field_name is None:  # (cached properties live in __dict__ too)
+                named = {k: v for k, v in values.items() if not k.startswith("_")}
+                unknown_arguments(ChatCometGemini, named)
             # The key hidden at once: what reports the input from here on
             # (a ValidationError's errors(), a frame's locals) shows no key.
             for name in ("api_key", "cometapi_api_key"):
