@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._media import part_options
 from langchain_cometgemini.testing import PNG_1X1, GeminiEmulator, Reply
-from tests.genai_check import validated
+from tests.genai_check import check, validated
 
 G3 = "gemini-3-flash-preview"
 PNG = base64.b64encode(PNG_1X1).decode()
@@ -94,7 +94,7 @@ def test_resolution_inside_function_response_parts(
             ],
         },
     ]
-    genai.FunctionResponsePart.model_validate(nested)
+    check(genai.FunctionResponsePart, nested)
     assert message.text == "A chart."
 
 
