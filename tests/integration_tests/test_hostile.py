@@ -191,11 +191,20 @@ def test_the_declared_length_counts_against_what_is_left(server: Server) -> None
 # -- the checked address is the connected address (DNS rebinding) -------------------
 
 
-def _host(ip: str, port: int, *answers: bytes) -> Server:
-    """A scripted server on ``ip``:``port``; unscripted requests get a 500."""
-    made = Server(ip, port)
-    made.queue(*answers)
-    return made
+def _pair(good: bytes, evil: bytes) -> tuple[Server, Server]:
+    """Scripted servers on 127.0.0.2 and 127.0.0.1, on one port (one that is
+    free on both addresses: tried again until it is)."""
+    for _ in range(50):
+        first = Server("127.0.0.2", 0)
+        try:
+            second = Server("127.0.0.1", first.port)
+        except OSError:  # the port is taken on 127.0.0.1: another one
+            first._sock.close()
+            continue
+        first.queue(good)
+        second.queue(evil)
+        return first, second
+    raise AssertionError("no port free on both 127.0.0.1 and 127.0.0.2")
 
 
 def _hosts(made: Server) -> list[str]:
@@ -208,8 +217,7 @@ def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Server]
     """``rebind.test`` resolves to 127.0.0.2 the first time it is looked up
     (the address the check accepts) and to 127.0.0.1 after that (where the
     attacker's server listens, on the same port)."""
-    good = _host("127.0.0.2", 0, _image(100))
-    evil = _host("127.0.0.1", good.port, _image(100))
+    good, evil = _pair(_image(100), _image(100))
     lookups: dict[str, int] = {}
     real = socket.getaddrinfo
 
@@ -254,8 +262,7 @@ def test_every_redirect_hop_is_pinned(
 ) -> None:
     good, evil = rebinding
     moved = http(302, b"", location=f"http://second.test:{good.port}/b.png")
-    hop = _host("127.0.0.2", 0, moved)
-    evil_hop = _host("127.0.0.1", hop.port, http(302, b"", location=server.url))
+    hop, evil_hop = _pair(moved, http(302, b"", location=server.url))
     server.queue(http(200, json.dumps(UNARY).encode()))
     url = f"http://first.test:{hop.port}/a.png"
     assert _ask_many(mode, _llm(server.url), [url]).text == UNARY_TEXT
