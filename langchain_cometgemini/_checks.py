@@ -21,7 +21,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import BaseModel, SecretStr
 
-from langchain_cometgemini._errors import GeminiStreamError
+from langchain_cometgemini._errors import GeminiStreamError, docs_url
 from langchain_cometgemini._response import StreamState, final_chunk
 
 __all__ = [
@@ -119,7 +119,7 @@ def unknown_arguments(cls: type[BaseModel], values: Mapping[str, Any]) -> None:
     raise TypeError(
         f"{cls.__name__} got unknown argument(s) {', '.join(hints)}. Request "
         "fields Gemini has that this class does not model go in "
-        "model_kwargs={...}; see docs/index.md for every parameter."
+        f"model_kwargs={{...}}; every parameter: {docs_url('index.md')}"
     )
 
 

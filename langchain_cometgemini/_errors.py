@@ -29,6 +29,19 @@ from langchain_core.exceptions import (
 # No __all__: the exception classes are public through the package
 # (langchain_cometgemini.__all__, checked against this module by test_imports).
 
+PROJECT_URL = "https://github.com/cometapi/langchain-cometgemini"
+"""The project's home ([project.urls] in pyproject.toml says the same)."""
+
+
+def docs_url(page: str) -> str:
+    """Absolute link to a page of the guide, for error messages.
+
+    A wheel holds no ``docs/`` folder, so a message that says "see
+    docs/caching.md" points nowhere on a user's machine; this points at the
+    page online. ``page`` is a file name in docs/, with an optional anchor.
+    """
+    return f"{PROJECT_URL}/blob/main/docs/{page}"
+
 
 class CometGeminiError(ModelError):
     """Base class of every error this package raises about a model call."""

@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails
 
+from langchain_cometgemini._errors import docs_url
 from langchain_cometgemini._normalize import (
     check_model_id,
     normalize_image_config,
@@ -157,7 +158,7 @@ def check_cached_content(body: Mapping[str, Any]) -> None:
             f"cached_content={body['cachedContent']!r} cannot be sent with "
             f"{', '.join(clash)}: Gemini takes them only inside the cache. Create "
             "the cache with system_instruction / tools / tool_config and drop them "
-            "from this call (see docs/caching.md)."
+            f"from this call (see {docs_url('caching.md')})."
         )
 
 
@@ -171,7 +172,11 @@ class RequestSettings(BaseModel):
     one declaration per setting, its ``Wire`` marker saying where it goes.
     """
 
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+    # use_attribute_docstrings: the docstring under each field is its
+    # description (help(), model_fields, model_json_schema()).
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), use_attribute_docstrings=True
+    )
 
     model: Annotated[
         str, Wire("path", "models/{model}"), AfterValidator(check_model_id)
@@ -180,34 +185,45 @@ class RequestSettings(BaseModel):
     temperature: Annotated[float | None, Config("temperature")] = Field(
         default=None, ge=0.0, le=2.0
     )
+    """Sampling temperature, 0.0-2.0 (``None``: the model's default)."""
     top_p: Annotated[float | None, Config("topP")] = Field(default=None, ge=0.0, le=1.0)
+    """Nucleus sampling, 0.0-1.0 (``topP``)."""
     top_k: Annotated[int | None, Config("topK")] = Field(default=None, ge=1)
+    """Top-k sampling, at least 1 (``topK``)."""
     max_tokens: Annotated[int | None, Config("maxOutputTokens")] = Field(
         default=None, ge=1, alias="max_output_tokens"
     )
+    """Answer length limit in tokens (``maxOutputTokens``)."""
     stop: Annotated[list[str] | None, Config("stopSequences", EMPTY)] = Field(
         default=None, alias="stop_sequences"
     )
+    """Stop sequences (``stopSequences``)."""
     n: Annotated[int, Config("candidateCount", (1,))] = Field(
         default=1, ge=1, le=8, alias="candidate_count"
     )
     """Number of candidates (``candidateCount``); each becomes a generation."""
     seed: Annotated[int | None, Config("seed")] = None
+    """Sampling seed."""
     presence_penalty: Annotated[float | None, Config("presencePenalty")] = Field(
         default=None, ge=-2.0, le=2.0
     )
+    """Presence penalty, -2.0-2.0."""
     frequency_penalty: Annotated[float | None, Config("frequencyPenalty")] = Field(
         default=None, ge=-2.0, le=2.0
     )
+    """Frequency penalty, -2.0-2.0."""
     response_mime_type: Annotated[str | None, Config("responseMimeType")] = None
+    """Answer MIME type, e.g. ``application/json`` or ``text/x.enum``."""
     response_json_schema: Annotated[
         dict[str, Any] | None, Config("responseJsonSchema")
     ] = None
+    """JSON Schema the answer follows (``responseJsonSchema``), sent as given."""
     response_schema: Annotated[dict[str, Any] | None, Config("responseSchema")] = None
     """OpenAPI-subset schema (``responseSchema``); prefer ``response_json_schema``."""
     response_modalities: Annotated[
         list[Literal["TEXT", "IMAGE", "AUDIO"]] | None, Config("responseModalities")
     ] = None
+    """What the answer may hold: ``["TEXT", "IMAGE"]`` for image models."""
     image_config: Annotated[
         dict[str, Any] | None,
         Config("imageConfig", EMPTY),
@@ -223,21 +239,27 @@ class RequestSettings(BaseModel):
     thinking_budget: Annotated[int | None, Thinking("budget")] = Field(
         default=None, ge=-1
     )
+    """Gemini 2.5 thinking budget in tokens (0 off, -1 dynamic)."""
     thinking_level: Annotated[Effort | None, Thinking("level")] = None
+    """Gemini 3+ thinking level: ``minimal``, ``low``, ``medium`` or ``high``."""
     include_thoughts: Annotated[
         bool | None, Thinking("include_thoughts", amount=False)
     ] = None
+    """Return thought summaries as ``thinking`` content blocks."""
     reasoning_effort: Annotated[Effort | None, Thinking("effort")] = None
     """Generation-neutral thinking setting, translated per model (docs/thinking)."""
     response_logprobs: Annotated[bool | None, Config("responseLogprobs")] = None
+    """Return the chosen tokens' log probabilities."""
     logprobs: Annotated[int | None, Config("logprobs")] = Field(
         default=None, ge=0, le=20
     )
+    """Alternatives per token in the log probabilities, 0-20."""
     media_resolution: Annotated[
         str | None,
         Config("mediaResolution"),
         AfterValidator(normalize_media_resolution),
     ] = None
+    """Input media resolution: ``low``, ``medium``, ``high`` or a full name."""
     safety_settings: Annotated[
         list[dict[str, str]] | dict[str, str] | None,
         Wire("request", "safetySettings", EMPTY),

@@ -86,6 +86,7 @@ from langchain_cometgemini._settings import (
     SettingsTable,
     check_cached_content,
 )
+from langchain_cometgemini._signature import describe_fields, readable_signature
 from langchain_cometgemini._structured import response_format_trace, structured_output
 from langchain_cometgemini._tokens import estimate_tokens
 from langchain_cometgemini._tools import (
@@ -108,6 +109,24 @@ __all__ = ["ChatCometGemini"]
 
 DEFAULT_BASE_URL = "https://api.cometapi.com"
 
+# Descriptions of the fields LangChain's BaseChatModel declares (langchain-core
+# gives them docstrings, not descriptions).
+_BASE_FIELDS = {
+    "name": "Name of this model in traces (LangChain's runnable name).",
+    "cache": "LangChain cache for answers: True (the global one), False or a cache.",
+    "verbose": "Print LangChain's verbose output.",
+    "callbacks": "LangChain callbacks called on every run.",
+    "tags": "Tags added to every run's trace.",
+    "metadata": "Metadata added to every run's trace.",
+    "custom_get_token_ids": "Tokenizer for LangChain's get_token_ids.",
+    "rate_limiter": "Paces requests, e.g. InMemoryRateLimiter or "
+    "langchain_cometgemini.bulk.quota_rate_limiter(rpm).",
+    "disable_streaming": "Make stream() fall back to invoke() "
+    "(True, or 'tool_calling': only when tools are bound).",
+    "output_version": "Content format of AI messages: 'v0' (provider shape) or 'v1'.",
+    "profile": "Model facts agents read (context window, tool calling, ...).",
+}
+
 _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
 # Per-call arguments LangChain passes that are not request settings:
 # ``timeout`` bounds this call's HTTP request; ``stream_usage`` (OpenAI's
@@ -126,32 +145,123 @@ class _Call(NamedTuple):
 class ChatCometGemini(BaseChatModel, RequestSettings):
     """Gemini chat models served by CometAPI, in Gemini's native REST format.
 
-    Setup: ``pip install langchain-cometgemini`` and set ``COMETAPI_KEY``.
+    Setup:
+        ``pip install langchain-cometgemini``, then ``export COMETAPI_KEY="sk-..."``.
+        Offline (no key, no network), any script runs against the bundled
+        emulator: ``python -m langchain_cometgemini.testing -- python app.py``.
 
-    Example:
+    Key init args:
+        model: Gemini model id (default ``gemini-2.5-flash``).
+        temperature, max_tokens, top_p, top_k, stop, n, seed: sampling.
+        thinking_level / thinking_budget / reasoning_effort: thinking.
+        api_key: CometAPI key (default: env ``COMETAPI_KEY``).
+        base_url: service root (env ``COMETAPI_BASE_URL``; default
+            ``https://api.cometapi.com``; ``/v1beta`` is added for you).
+        timeout: seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``.
+        max_retries: retries after the first attempt (default 2).
+        rate_limiter, callbacks, cache, ...: LangChain's usual options.
+        Every request setting may also be given per call:
+        ``llm.invoke(x, temperature=0, model="gemini-2.5-pro")``.
+
+    Instantiate:
         .. code-block:: python
 
             from langchain_cometgemini import ChatCometGemini
 
             llm = ChatCometGemini(model="gemini-2.5-flash", temperature=0)
-            llm.invoke("Say hi")
 
-    Every request setting can also be given per call (``llm.invoke(x,
-    model=..., temperature=0)``). Messages follow ``langchain-google-genai``'s format
-    (``response_metadata["model_provider"] == "google_genai"``), so
-    ``message.content_blocks`` gives standard blocks. Full guide: docs/index.md.
+    Invoke:
+        .. code-block:: python
 
+            msg = llm.invoke("What is the capital of France?")
+            print(msg.text)
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream("Write a haiku about the sea."):
+                print(chunk.text, end="")
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            msg = asyncio.run(llm.ainvoke("Hello"))  # also astream, abatch
+
+    Tool calling:
+        .. code-block:: python
+
+            def get_weather(city: str) -> str:
+                \"\"\"Current weather in a city.\"\"\"
+                return f"Sunny in {city}"
+
+            msg = llm.bind_tools([get_weather]).invoke("Weather in Lisbon?")
+            print(msg.tool_calls)  # [{'name': 'get_weather', 'args': {...}, ...}]
+
+    Structured output:
+        .. code-block:: python
+
+            from pydantic import BaseModel
+
+            class Capital(BaseModel):
+                country: str
+                capital: str
+
+            answer = llm.with_structured_output(Capital).invoke("Capital of Japan?")
+
+    Thinking:
+        .. code-block:: python
+
+            msg = llm.invoke("Why is the sky blue?", reasoning_effort="low",
+                             include_thoughts=True)
+            print(msg.content_blocks)  # "reasoning" blocks, then the answer
+
+    Image input and output:
+        .. code-block:: python
+
+            import base64
+
+            from langchain_core.messages import HumanMessage
+
+            from langchain_cometgemini import save_images
+            from langchain_cometgemini.testing import PNG_1X1
+
+            picture = {"type": "image", "base64": base64.b64encode(PNG_1X1).decode(),
+                       "mime_type": "image/png"}
+            llm.invoke([HumanMessage([{"type": "text", "text": "Describe it."},
+                                      picture])])
+            drawing = llm.invoke("Draw a cat", model="gemini-2.5-flash-image",
+                                 response_modalities=["TEXT", "IMAGE"])
+            paths = save_images(drawing, "images")  # images/image_0.png, ...
+
+    Token usage:
+        .. code-block:: python
+
+            msg.usage_metadata  # {'input_tokens': ..., 'output_tokens': ..., ...}
+
+    Response metadata:
+        .. code-block:: python
+
+            msg.response_metadata["finish_reason"]  # also model_name, safety ...
+
+    Messages have ``langchain-google-genai``'s shape
+    (``response_metadata["model_provider"] == "google_genai"``). Full guide:
+    https://github.com/cometapi/langchain-cometgemini/blob/main/docs/index.md
     """
 
     # hide_input_in_errors: a ValidationError raised across fields (a bad
     # base_url, clashing settings) would otherwise print every constructor
     # argument, the key among them. validate_assignment: ``llm.model = x``
     # is checked as the constructor checks it (so is model_copy(update=...)).
+    # use_attribute_docstrings: the docstring under each field is its
+    # description (help(), model_fields, model_json_schema()).
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
         hide_input_in_errors=True,
         validate_assignment=True,
+        use_attribute_docstrings=True,
     )
 
     # The request settings (model, temperature, ..., model_kwargs) are inherited
@@ -174,6 +284,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt; 0 means exactly one attempt."""
     default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
     auth_header: AuthHeader | None = None
     """Header that carries the key: ``x-goog-api-key`` (None, the default:
     Gemini's own), ``bearer`` (``Authorization: Bearer KEY``) or
@@ -715,6 +826,36 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
 
 _TABLE = SettingsTable(ChatCometGemini)
 """The settings table (``_settings``) with this class's errors and fields."""
+
+# The documented names, in the docs' order (docs/index.md's parameter table).
+_SHOWN = (
+    *_TABLE.names,
+    "api_key",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "auth_header",
+    "allow_private_media_urls",
+    "default_headers",
+    "streaming",
+    "http_client",
+    "http_async_client",
+    "rate_limiter",
+)
+describe_fields(ChatCometGemini, _BASE_FIELDS)
+ChatCometGemini.__signature__ = readable_signature(
+    ChatCometGemini,
+    _SHOWN,
+    types_shown={
+        "api_key": "str | None",
+        "rate_limiter": "BaseRateLimiter | None",
+    },
+    defaults_shown={
+        "api_key": "None",
+        "base_url": repr(DEFAULT_BASE_URL),
+        "model_kwargs": "{}",
+    },
+)
 
 
 def _env(name: str) -> str | None:
