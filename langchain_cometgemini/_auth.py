@@ -26,6 +26,8 @@ from typing import Literal
 import httpx
 from pydantic import SecretStr
 
+from langchain_cometgemini._errors import docs_url
+
 __all__ = ["ApiKey", "AuthHeader", "check_auth_header", "check_key", "secret"]
 
 AuthHeader = Literal["x-goog-api-key", "bearer", "authorization"]
@@ -67,7 +69,11 @@ def _problem(key: SecretStr) -> str | None:
     """What in ``key`` a header cannot carry, said without the key, or None."""
     size = len(key.get_secret_value())
     if not size:
-        return "api_key is empty (after stripping surrounding whitespace)."
+        return (
+            "api_key is empty (after stripping surrounding whitespace): pass your "
+            "CometAPI key (api_key='sk-...') or set COMETAPI_KEY to it. Without a "
+            f"key, run against the bundled emulator: {docs_url('testing.md')}"
+        )
     for position, char in enumerate(key.get_secret_value(), 1):
         if " " <= char <= "~":
             continue

@@ -8,7 +8,6 @@ logger name ``docs/agents.md`` gives users.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import ipaddress
 import logging
@@ -21,12 +20,12 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import BaseModel, SecretStr
 
+from langchain_cometgemini._arguments import suggestion
 from langchain_cometgemini._errors import GeminiStreamError, docs_url
 from langchain_cometgemini._response import StreamState, final_chunk
 
 __all__ = [
     "answered",
-    "call_timeout",
     "check_base_url",
     "check_connection",
     "check_streamable",
@@ -110,11 +109,11 @@ def unknown_arguments(cls: type[BaseModel], values: Mapping[str, Any]) -> None:
     unknown = [k for k in values if k not in known]
     if not unknown:
         return
-    fields = sorted(n for n in known if not n.startswith("_"))
+    fields = [n for n in known if not n.startswith("_")]
     hints = []
     for name in unknown:
-        close = difflib.get_close_matches(str(name), fields, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = suggestion(str(name), fields)
+        hint = f" (did you mean {close!r}?)" if close else ""
         hints.append(f"{name!r}{hint}")
     raise TypeError(
         f"{cls.__name__} got unknown argument(s) {', '.join(hints)}. Request "
@@ -138,13 +137,6 @@ def check_turns(system: Any, contents: Sequence[Any]) -> None:
     """``ValueError`` when there is no turn to send besides the system one."""
     if not contents:
         raise ValueError(_NO_TURNS if system else _NO_MESSAGES)
-
-
-def call_timeout(value: Any) -> float:
-    """A per-call ``timeout``: seconds, a number above zero."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
-    return float(value)
 
 
 def check_streamable(body: Mapping[str, Any]) -> None:
@@ -200,16 +192,21 @@ def checked(result: ChatResult) -> ChatResult:
     return result
 
 
-def last_chunk(state: StreamState, seen: bool = True) -> ChatGenerationChunk:
+def last_chunk(
+    state: StreamState, seen: bool = True, usage: bool = True
+) -> ChatGenerationChunk:
     """A stream's closing chunk (usage, finish reason); ``GeminiStreamError``
     when the stream stopped before a ``finishReason``, a log line when no
-    earlier chunk (``seen``) held an answer.
+    earlier chunk (``seen``) held an answer. ``usage=False``
+    (``stream_usage=False``) leaves the token usage out.
     """
     if not state.finished:
         raise GeminiStreamError(
             "The stream ended without a finishReason: the answer is incomplete."
         )
     message = final_chunk(state)
+    if not usage:
+        message.usage_metadata = None
     if not seen:
         _warn_empty(message.response_metadata)
     return ChatGenerationChunk(message=message)

@@ -73,8 +73,8 @@ logger = logging.getLogger(__name__)
 
 Body = Mapping[str, Any]
 """A request body (a ``GenerateContentRequest`` or a ``countTokens`` one)."""
-Seconds = float | None
-"""A per-call timeout; ``None`` keeps the model's."""
+Seconds = float | httpx.Timeout | None
+"""A timeout: seconds or an ``httpx.Timeout``; per call, ``None`` keeps the model's."""
 Events = AsyncGenerator[dict[str, Any], None]
 """What :meth:`GeminiHTTP.astream` returns (an async generator: closable)."""
 _STREAM = "streamGenerateContent"
@@ -110,7 +110,7 @@ class GeminiHTTP:
         *,
         base_url: str,
         api_key: SecretStr | str | None,
-        timeout: float | None,
+        timeout: Seconds,
         max_retries: int,
         default_headers: Mapping[str, str] | None = None,
         client: Any = None,
@@ -126,10 +126,13 @@ class GeminiHTTP:
         base = base_url.rstrip("/")
         self.root = base if base.endswith("/v1beta") else f"{base}/v1beta"
         self.max_retries = max_retries
-        self.policy = RetryPolicy(max_retries, _wait, max_wait(timeout))
+        # One number where one is needed: an httpx.Timeout's read timeout,
+        # the longest wait for an answer.
+        seconds = timeout.read if isinstance(timeout, httpx.Timeout) else timeout
+        self.policy = RetryPolicy(max_retries, _wait, max_wait(seconds))
         self.allow_private_media = allow_private_media
         self.limits = limits
-        self.media_timeout = MEDIA_TIMEOUT if timeout is None else timeout
+        self.media_timeout = MEDIA_TIMEOUT if seconds is None else seconds
         self.timeout: Any = (
             httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
         )
@@ -178,7 +181,7 @@ class GeminiHTTP:
         body: Mapping[str, Any],
         *,
         asynchronous: bool,
-        timeout: float | None = None,
+        timeout: Seconds = None,
     ) -> tuple[str, dict[str, Any]]:
         """The URL (for messages) and httpx's ``url``/``content``/``headers``.
 

@@ -38,6 +38,7 @@ from langchain_cometgemini._errors import (
     GeminiConnectionError,
     GeminiResponseError,
     GeminiTimeoutError,
+    docs_url,
     error_from_payload,
     error_from_response,
 )
@@ -135,11 +136,22 @@ def served(answer: Any, tier: str | None) -> None:
 
 
 def transport_error(exc: httpx.HTTPError, url: str) -> Exception:
-    """Our exception for a request that got no answer (never the key: URL only)."""
+    """Our exception for a request that got no answer (never the key: URL only).
+
+    It says what to check next: the ``timeout`` setting for a timeout; for a
+    connection that failed, ``base_url`` / ``COMETAPI_BASE_URL`` (a wrong
+    root is the usual cause), then the network.
+    """
     if isinstance(exc, httpx.TimeoutException):
-        return GeminiTimeoutError(f"Request to {url} timed out ({type(exc).__name__})")
+        return GeminiTimeoutError(
+            f"Request to {url} timed out ({type(exc).__name__}); a longer "
+            "timeout= (seconds, or a (connect, read) pair) may help."
+        )
     return GeminiConnectionError(
-        f"Could not complete the request to {url}: {type(exc).__name__}: {exc}"
+        f"Could not complete the request to {url}: {type(exc).__name__}: {exc}. "
+        "Check base_url (or the COMETAPI_BASE_URL environment variable): the "
+        "service root, https://api.cometapi.com by default; then the network "
+        f"and any proxy. {docs_url('reliability.md')}"
     )
 
 

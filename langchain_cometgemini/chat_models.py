@@ -36,6 +36,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -46,10 +47,15 @@ from pydantic import (
 )
 
 from langchain_cometgemini import _protocol
+from langchain_cometgemini._arguments import (
+    check_base_url_path,
+    normalize_timeout,
+    renamed,
+    unknown_call_argument,
+)
 from langchain_cometgemini._auth import AuthHeader, check_key, secret
 from langchain_cometgemini._checks import (
     answered,
-    call_timeout,
     check_base_url,
     check_connection,
     check_streamable,
@@ -130,16 +136,16 @@ _BASE_FIELDS = {
 _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
 # Per-call arguments LangChain passes that are not request settings:
 # ``timeout`` bounds this call's HTTP request; ``stream_usage`` (OpenAI's
-# switch for usage in streams) is accepted and changes nothing, since usage is
-# always reported, once, on a stream's last chunk.
+# switch for usage in streams) overrides the field of that name.
 _CALL_KEYS = frozenset({"timeout", "stream_usage"})
 
 
 class _Call(NamedTuple):
     model: str
     body: dict[str, Any]
-    timeout: float | None
+    timeout: float | httpx.Timeout | None
     hops: Hops
+    usage: bool = True
 
 
 class ChatCometGemini(BaseChatModel, RequestSettings):
@@ -274,13 +280,18 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     )
     """CometAPI key; read from ``COMETAPI_KEY`` when not given. Surrounding
     whitespace is stripped; any other character a header cannot carry is refused."""
-    base_url: Annotated[str, AfterValidator(check_base_url)] = Field(
+    base_url: Annotated[
+        str, AfterValidator(check_base_url), AfterValidator(check_base_url_path)
+    ] = Field(
         default_factory=lambda: _env("COMETAPI_BASE_URL") or DEFAULT_BASE_URL,
         validate_default=True,
     )
     """Service root; ``COMETAPI_BASE_URL`` or ``https://api.cometapi.com``."""
-    timeout: float | None = Field(default=None, gt=0, alias="request_timeout")
-    """Seconds per HTTP request (``None``: 120 s, 10 s to connect)."""
+    timeout: Annotated[
+        float | httpx.Timeout | None, BeforeValidator(normalize_timeout)
+    ] = Field(default=None, alias="request_timeout")
+    """Per HTTP request: seconds, a ``(connect, read)`` pair or an
+    ``httpx.Timeout`` (``None``: 120 s, 10 s to connect)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt; 0 means exactly one attempt."""
     default_headers: dict[str, str] | None = None
@@ -305,6 +316,9 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     """Most pieces of one streamed function call, and its largest list index."""
     streaming: bool = False
     """Make ``invoke`` stream under the hood (callbacks see every token)."""
+    stream_usage: bool = True
+    """Report token usage on a stream's last chunk (``False``: leave it out);
+    also per call, ``llm.stream(x, stream_usage=False)``."""
     http_client: Any = Field(default=None, exclude=True)
     """Optional sync client (``httpx.Client`` or ``httpx2.Client``), used as given."""
     http_async_client: Any = Field(default=None, exclude=True)
@@ -328,6 +342,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         # assignment, which names its field, gets every field's value here).
         if isinstance(values, dict):
             if info.field_name is None:  # (cached properties live in __dict__ too)
+                values = renamed(values)  # google_api_key= is api_key=
                 named = {k: v for k, v in values.items() if not k.startswith("_")}
                 unknown_arguments(ChatCometGemini, named)
             # The key hidden at once: what reports the input from here on
@@ -554,9 +569,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             elif key in _REQUEST_KEYS or key in _CALL_KEYS:
                 request[key] = value
             else:
-                raise TypeError(
-                    f"ChatCometGemini got an unexpected keyword argument {key!r}"
-                )
+                raise unknown_call_argument(key, _PER_CALL, _FIXED)
         if stop is not None:
             overrides["stop"] = stop
         return overrides, request
@@ -595,16 +608,16 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         body.update(settings)
         if generate:  # countTokens reads the body without the cache's rules
             check_cached_content(body)
-        timeout = request.get("timeout")
-        if timeout is not None:
-            timeout = call_timeout(timeout)
         hops = Hops(
             body,
             continuation=options["automatic_continuation"],
             max_continuations=options["max_continuations"],
             malformed_retries=options["malformed_call_retries"],
         )
-        return _Call(model, body, timeout, hops)
+        usage = request.get("stream_usage", self.stream_usage)
+        return _Call(
+            model, body, normalize_timeout(request.get("timeout")), hops, usage
+        )
 
     def _media(
         self, messages: Sequence[BaseMessage]
@@ -672,7 +685,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield last_chunk(state, seen)
+        yield last_chunk(state, seen, call.usage)
 
     async def _astream(
         self,
@@ -691,7 +704,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        yield last_chunk(state, seen)
+        yield last_chunk(state, seen, call.usage)
 
     # langchain-core's content-block protocol (stream_events v3, LangGraph's
     # protocol streaming) reads these instead of bridging _stream itself: the
@@ -838,16 +851,20 @@ _SHOWN = (
     "allow_private_media_urls",
     "default_headers",
     "streaming",
+    "stream_usage",
     "http_client",
     "http_async_client",
     "rate_limiter",
 )
 describe_fields(ChatCometGemini, _BASE_FIELDS)
+_PER_CALL = _TABLE.call | _REQUEST_KEYS | _CALL_KEYS
+_FIXED = frozenset(ChatCometGemini.model_fields) - _PER_CALL
 ChatCometGemini.__signature__ = readable_signature(
     ChatCometGemini,
     _SHOWN,
     types_shown={
         "api_key": "str | None",
+        "timeout": "float | tuple[float, float] | httpx.Timeout | None",
         "rate_limiter": "BaseRateLimiter | None",
     },
     defaults_shown={

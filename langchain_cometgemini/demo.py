@@ -16,10 +16,20 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
-from langchain_cometgemini import ChatCometGemini, CometGeminiError
+from langchain_cometgemini import (
+    ChatCometGemini,
+    CometGeminiError,
+    GeminiAPIError,
+    GeminiConnectionError,
+)
 from langchain_cometgemini.testing import GeminiEmulator, RecordedRequest, Reply
 
 MODEL = "gemini-2.5-flash"
+_OFFLINE = (
+    "To run the tour offline against the bundled emulator instead, leave "
+    "COMETAPI_KEY empty:\n    COMETAPI_KEY= python -m langchain_cometgemini.demo"
+    "   (or: COMETAPI_KEY= make demo)"
+)
 
 
 @tool
@@ -105,7 +115,11 @@ def main() -> int:
     with ExitStack() as stack:
         if os.environ.get("COMETAPI_KEY"):
             print(f"Live tour against CometAPI ({MODEL}).")
-            llm = ChatCometGemini(model=MODEL, temperature=0)
+            try:
+                llm = ChatCometGemini(model=MODEL, temperature=0)
+            except ValueError as exc:  # an empty key, a base_url ending in /v1
+                print(f"{exc}\n{_OFFLINE}", file=sys.stderr)
+                return 1
         else:
             emulator = stack.enter_context(GeminiEmulator(_scripted))
             print(
@@ -116,8 +130,14 @@ def main() -> int:
             llm = ChatCometGemini(model=MODEL, base_url=emulator.url, api_key="offline")
         try:
             tour(llm)
-        except CometGeminiError as exc:
+        except GeminiConnectionError as exc:
+            print(f"\nCould not reach the service: {exc}\n{_OFFLINE}", file=sys.stderr)
+            return 1
+        except GeminiAPIError as exc:
             print(f"\nThe service refused the request: {exc}", file=sys.stderr)
+            return 1
+        except CometGeminiError as exc:
+            print(f"\nThe request failed: {exc}\n{_OFFLINE}", file=sys.stderr)
             return 1
     print("\nDone.")
     return 0
