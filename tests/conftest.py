@@ -45,6 +45,8 @@ def emulator(
     emu.respond_with(None)
     emu.media.clear()
     emu.media_requests.clear()
+    emu.extra_models.clear()
+    emu.any_model = False
     yield emu
     leftover = emu.pending
     emu.reset()

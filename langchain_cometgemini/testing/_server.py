@@ -14,6 +14,11 @@ from types import TracebackType
 from typing import Any
 
 from langchain_cometgemini._json import loads as strict_loads
+from langchain_cometgemini.testing._models import (
+    known_model,
+    path_error,
+    unknown_model_error,
+)
 from langchain_cometgemini.testing._replies import Reply
 from langchain_cometgemini.testing._requests import (
     RecordedRequest,
@@ -37,6 +42,12 @@ class GeminiEmulator:
     :func:`default_reply` (``default=False``: a 500 instead). Requests
     without ``x-goog-api-key`` / ``Authorization`` get a 401, or a 400 when
     ``api_key`` is set and differs; ``validate=False`` turns off 400 checks.
+
+    As strict as the service about where a request goes: a path other than
+    ``/v1beta/models/{model}:{method}`` gets a 404, and so does a model id
+    the service would not serve (``gemini-2.5-flsh``, ``gpt-4o``; known ids
+    go by family rule, see ``_models``). ``extra_models`` lists other ids to
+    answer (a tuned model's name); ``any_model=True`` answers every id.
     """
 
     def __init__(
@@ -46,6 +57,10 @@ class GeminiEmulator:
         default: bool = True,
         api_key: str | None = None,
         validate: bool = True,
+        extra_models: Iterable[str] = (),
+        any_model: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.requests: list[RecordedRequest] = []
         self.aborted: list[RecordedRequest] = []
@@ -59,6 +74,11 @@ class GeminiEmulator:
         self._default = default
         self._api_key = api_key
         self._validate = validate
+        self.extra_models: set[str] = set(extra_models)
+        """Model ids answered besides the known families (may be changed)."""
+        self.any_model = any_model
+        """Answer every model id (may be changed)."""
+        self._address = (host, port)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -128,13 +148,15 @@ class GeminiEmulator:
         return f"http://{host!s}:{port}"
 
     def start(self) -> GeminiEmulator:
-        """Start serving on 127.0.0.1 in a daemon thread."""
+        """Start serving (127.0.0.1, a free port, unless ``host``/``port`` say
+        otherwise) in a daemon thread.
+        """
         emulator = self
 
         class Handler(_Handler):
             owner = emulator
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server(self._address, Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -163,7 +185,9 @@ class GeminiEmulator:
     def _next(self, request: RecordedRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
-        refusal = self._check_auth(request.headers)
+        refusal = path_error(request.path) or self._check_auth(request.headers)
+        if refusal is None and not self._serves(request.model):
+            refusal = unknown_model_error(request.model, request.action)
         if refusal is None and self._validate:
             refusal = validate(request)
         if refusal is not None:
@@ -177,6 +201,9 @@ class GeminiEmulator:
         if self._default:
             return default_reply(request)
         return Reply.error(500, "GeminiEmulator has no scripted answer left")
+
+    def _serves(self, model: str) -> bool:
+        return self.any_model or model in self.extra_models or known_model(model)
 
     def _check_auth(self, headers: Mapping[str, str]) -> Reply | None:
         key = headers.get("x-goog-api-key") or headers.get(

@@ -149,6 +149,7 @@ def test_bare_schema_picks_strategy_from_profile(
     mode: str,
 ) -> None:
     extra = {"profile": profile} if profile is not None else {}
+    emulator.extra_models.add("my-relay-alias")  # a relay's own name: no family
     agent = create_agent(llm(emulator, model, **extra), tools, response_format=Weather)
     result = run(agent, mode)
     assert result["structured_response"] == Weather(**EXPECTED_JSON)
