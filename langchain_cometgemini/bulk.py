@@ -1,12 +1,16 @@
 """Many prompts in one process: answers appended to a JSONL file as they complete.
 
 :func:`run_bulk` sends ``(id, input)`` items through any runnable (the chat
-model, ``llm.with_structured_output(...)``, a chain) with
-``abatch_as_completed`` under ``max_concurrency``, and appends one JSON line
+model, ``llm.with_structured_output(...)``, a chain) with ``max_concurrency``
+workers, each taking the next item when it is free, and appends one JSON line
 per answer the moment it arrives, flushed. A crash therefore loses only the
 answers still in flight, and a rerun with the same file skips every id already
 written (a line torn by the crash is cut off first). Failures are returned,
-not written, so a rerun tries them again. Guide: docs/bulk.md.
+not written, so a rerun tries them again; errors no retry can fix (a wrong
+key, a model that does not exist), met again and again, stop the run early.
+:func:`run_bulk_sync` is the entry point for scripts: Ctrl-C or SIGTERM end
+it with "N answers written to PATH; rerun to resume" and no traceback.
+Guide: docs/bulk.md.
 
 Pacing belongs to the model: give it ``rate_limiter=quota_rate_limiter(rpm)``
 (one token per call) and a ``max_retries`` to taste; its client already waits
@@ -15,26 +19,40 @@ as long as a 429/503's ``Retry-After`` or ``RetryInfo.retryDelay`` asks.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
+import signal
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from importlib import import_module
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAuthenticationError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+)
 from langchain_core.messages import BaseMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
 __all__ = [
+    "BulkInterrupted",
     "BulkSummary",
     "default_record",
     "done_ids",
     "quota_rate_limiter",
     "run_bulk",
+    "run_bulk_sync",
 ]
+
+logger = logging.getLogger(__name__)
 
 ItemId = str | int
 """Ids are written to JSON and read back, so they are strings or integers."""
@@ -42,16 +60,52 @@ ItemId = str | int
 
 @dataclass
 class BulkSummary:
-    """What a run did: ``answered`` now, ``skipped`` as already done, ``failed``."""
+    """What a run did: ``answered`` now, ``skipped`` as already done, ``failed``.
+
+    ``written``: answers in the file (earlier runs' included); ``stopped``:
+    why the run stopped before the end (errors no retry can fix), else
+    ``None``.
+    """
 
     answered: int = 0
     skipped: int = 0
     failed: dict[ItemId, str] = field(default_factory=dict)
+    written: int = 0
+    stopped: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed (every item is now in the file)."""
-        return not self.failed
+        """True when nothing failed and nothing was left (all is in the file)."""
+        return not self.failed and self.stopped is None
+
+
+class BulkInterrupted(SystemExit):
+    """:func:`run_bulk_sync` was stopped by Ctrl-C (SIGINT) or SIGTERM.
+
+    A ``SystemExit`` (status 130 or 143, as a shell reports the signal): a
+    script ends without a traceback, after the log line saying how many
+    answers are safe. Code that wants to go on catches it; ``summary`` says
+    what was done.
+    """
+
+    def __init__(self, code: int, summary: BulkSummary) -> None:
+        super().__init__(code)
+        self.summary = summary
+
+
+# Errors a retry cannot fix: the same request fails the same way until the
+# setup changes. A context overflow is one prompt's problem, not the run's.
+_UNFIXABLE = (
+    ModelAuthenticationError,
+    ModelPermissionDeniedError,
+    ModelNotFoundError,
+    ModelInvalidRequestError,
+)
+
+
+def unfixable(error: BaseException) -> bool:
+    """Whether ``error`` is one no retry can fix (key, permission, model, request)."""
+    return isinstance(error, _UNFIXABLE) and not isinstance(error, ContextOverflowError)
 
 
 def quota_rate_limiter(
@@ -179,40 +233,184 @@ async def run_bulk(
     to_record: Callable[[Any], dict[str, Any]] = default_record,
     progress: bool = False,
     config: RunnableConfig | None = None,
+    stop_after: int = 5,
 ) -> BulkSummary:
     """Answer every ``(id, input)`` not yet in ``path``, appending as they complete.
 
-    ``max_concurrency`` caps requests in flight; inputs are taken ``window``
-    at a time so a million-item iterable never becomes a million tasks.
-    Each answer becomes ``{"id": id, **to_record(output)}`` on its own line.
-    Exceptions are collected in ``BulkSummary.failed`` (id -> message) and not
-    written, so the next run with the same file asks for them again.
+    ``max_concurrency`` workers each take the next input when free, so at
+    most that many requests are in flight and a million-item iterable is
+    read as it goes (``window`` is accepted for compatibility: nothing is
+    read ahead any more). Each answer becomes ``{"id": id,
+    **to_record(output)}`` on its own line. Exceptions are collected in
+    ``BulkSummary.failed`` (id -> message) and not written, so the next run
+    with the same file asks for them again.
+
+    ``stop_after`` failures in a row that no retry can fix (an invalid key,
+    no permission, an unknown model, a bad request: :func:`unfixable`) stop
+    the run early rather than sending every remaining request to fail the
+    same way: ``BulkSummary.stopped`` says why, and so does a log line.
+    Cancelled (Ctrl-C under ``asyncio.run``), the run logs how many answers
+    the file holds and re-raises.
     """
-    if max_concurrency < 1 or window < 1:
-        raise ValueError("max_concurrency and window must be at least 1")
-    file = Path(path)
     summary = BulkSummary()
+    await _run(
+        runnable,
+        items,
+        Path(path),
+        summary,
+        max_concurrency=max_concurrency,
+        window=window,
+        to_record=to_record,
+        progress=progress,
+        config=config,
+        stop_after=stop_after,
+    )
+    return summary
+
+
+def run_bulk_sync(
+    runnable: Runnable[Any, Any],
+    items: Iterable[tuple[ItemId, Any]],
+    path: str | Path,
+    **options: Any,
+) -> BulkSummary:
+    """:func:`run_bulk` from a script: its own event loop, clean on a signal.
+
+    ``options`` are :func:`run_bulk`'s. Ctrl-C (SIGINT) or SIGTERM cancel
+    the requests in flight; every answer already written stays in the file,
+    "N answers written to PATH; rerun to resume" is logged, and
+    :class:`BulkInterrupted` (a ``SystemExit``) ends the script with status
+    130 or 143 and no traceback. Must be called where no event loop runs
+    (use ``await run_bulk(...)`` inside async code).
+    """
+    summary = BulkSummary()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(_run(runnable, items, Path(path), summary, **options))
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        task.cancel()
+
+    installed = _on_signals(loop, stop)
+    try:
+        loop.run_until_complete(task)
+        return summary
+    except KeyboardInterrupt:  # no handler installed (not the main thread)
+        received.append(signal.SIGINT)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if not received:
+            raise
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    raise BulkInterrupted(128 + received[0], summary)
+
+
+def _on_signals(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[int], None]
+) -> list[int]:
+    """Route SIGINT and SIGTERM to ``handler`` on ``loop``; the ones installed.
+
+    None where the loop cannot take signal handlers (Windows, a thread other
+    than the main one): Ctrl-C then arrives as ``KeyboardInterrupt``.
+    """
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, handler, int(signum))
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(int(signum))
+    return installed
+
+
+async def _run(
+    runnable: Runnable[Any, Any],
+    items: Iterable[tuple[ItemId, Any]],
+    file: Path,
+    summary: BulkSummary,
+    *,
+    max_concurrency: int = 16,
+    window: int = 1000,
+    to_record: Callable[[Any], dict[str, Any]] = default_record,
+    progress: bool = False,
+    config: RunnableConfig | None = None,
+    stop_after: int = 5,
+) -> None:
+    """The run behind :func:`run_bulk` and :func:`run_bulk_sync`, into ``summary``."""
+    if max_concurrency < 1 or window < 1 or stop_after < 1:
+        raise ValueError("max_concurrency, window and stop_after must be at least 1")
     done = done_ids(file)
+    summary.written = len(done)
     total = max(0, len(items) - len(done)) if isinstance(items, Sized) else None
     bar = progress_bar(progress, total)
     run_config: RunnableConfig = {**(config or {}), "max_concurrency": max_concurrency}
     pending = pending_items(items, done, summary)
+    streak: list[str] = []  # unfixable failures in a row
+
+    async def worker(handle: Any) -> None:
+        # One shared iterator: each worker takes the next item when free.
+        for item_id, value in pending:
+            if summary.stopped:
+                return
+            try:
+                output = await runnable.ainvoke(value, run_config)
+            except Exception as exc:
+                message = f"{type(exc).__name__}: {exc}"
+                summary.failed[item_id] = message
+                if unfixable(exc):
+                    streak.append(message)
+                else:
+                    streak.clear()
+                if len(streak) >= stop_after and not summary.stopped:
+                    summary.stopped = (
+                        f"{len(streak)} requests in a row failed with an error no "
+                        f"retry can fix; the last: {message}"
+                    )
+            else:
+                append_line(handle, {"id": item_id, **to_record(output)})
+                summary.answered += 1
+                summary.written += 1
+                streak.clear()
+            bar.update(1)
+
     try:
         with file.open("a", encoding="utf-8") as handle:
-            while chunk := list(islice(pending, window)):
-                ids = [item_id for item_id, _ in chunk]
-                inputs = [value for _, value in chunk]
-                async for index, output in runnable.abatch_as_completed(
-                    inputs, run_config, return_exceptions=True
-                ):
-                    if isinstance(output, Exception):
-                        summary.failed[ids[index]] = (
-                            f"{type(output).__name__}: {output}"
-                        )
-                    else:
-                        append_line(handle, {"id": ids[index], **to_record(output)})
-                        summary.answered += 1
-                    bar.update(1)
+            await _all(worker(handle) for _ in range(max_concurrency))
+    except asyncio.CancelledError:
+        logger.warning(
+            "Interrupted: %d answers written to %s; rerun to resume.",
+            summary.written,
+            file,
+        )
+        raise
     finally:
         bar.close()
-    return summary
+    if summary.stopped:
+        logger.warning(
+            "Stopped early: %s. Fix that and rerun: %d answers written to %s.",
+            summary.stopped,
+            summary.written,
+            file,
+        )
+
+
+async def _all(coroutines: Iterable[Any]) -> None:
+    """Run ``coroutines`` together; the first error (or a cancellation)
+    cancels the others, which are awaited before it propagates.
+    """
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in finished:
+            task.result()  # raises the first error
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -31,9 +31,11 @@ from langchain_cometgemini.bulk import (
     append_line,
     default_record,
     done_ids,
+    logger,
     pending_items,
     progress_bar,
     quota_rate_limiter,
+    unfixable,
 )
 
 __all__ = ["GeminiActor", "map_with_gemini", "run_on_ray"]
@@ -42,10 +44,11 @@ __all__ = ["GeminiActor", "map_with_gemini", "run_on_ray"]
 class GeminiActor:
     """Answers a batch ``{"id": [...], "prompt": [...]}`` with one model per actor.
 
-    Returns ``{"id", "record", "error"}``: ``record`` is the JSON text of
-    ``to_record(answer)`` (JSON text keeps Arrow's schema fixed whatever the
-    record holds) and ``error`` is ``""``, or the error when the model's own
-    retries ran out.
+    Returns ``{"id", "record", "error", "unfixable"}``: ``record`` is the
+    JSON text of ``to_record(answer)`` (JSON text keeps Arrow's schema fixed
+    whatever the record holds), ``error`` is ``""``, or the error when the
+    model's own retries ran out, and ``unfixable`` whether no retry could fix
+    it (:func:`langchain_cometgemini.bulk.unfixable`).
     """
 
     def __init__(
@@ -82,7 +85,7 @@ class GeminiActor:
                 return_exceptions=True,
             )
         )
-        records, errors = [], []
+        records, errors, fatal = [], [], []
         for output in outputs:
             if isinstance(output, Exception):
                 records.append("")
@@ -90,7 +93,8 @@ class GeminiActor:
             else:
                 records.append(json.dumps(self.to_record(output), ensure_ascii=False))
                 errors.append("")
-        return {"id": ids, "record": records, "error": errors}
+            fatal.append(unfixable(output) if isinstance(output, Exception) else False)
+        return {"id": ids, "record": records, "error": errors, "unfixable": fatal}
 
 
 def _tolist(column: Any) -> list[Any]:
@@ -115,8 +119,7 @@ def map_with_gemini(
     default; ``requests_per_minute`` is the whole account's quota, split
     evenly across the ``num_actors`` actors. Lazy, like every Ray Data step.
     """
-    # Imported by name: Ray is an optional extra, absent where mypy runs.
-    ray_data = import_module("ray.data")
+    ray_data = _ray_data("map_with_gemini")
     return dataset.map_batches(
         GeminiActor,
         fn_constructor_kwargs={
@@ -138,6 +141,7 @@ def run_on_ray(
     model_kwargs: Mapping[str, Any],
     *,
     progress: bool = False,
+    stop_after: int = 5,
     **options: Any,
 ) -> BulkSummary:
     """Answer every ``(id, prompt)`` not yet in the JSONL ``path`` on Ray.
@@ -146,8 +150,10 @@ def run_on_ray(
     to :func:`map_with_gemini`. Lines are written by this driver as output
     batches arrive, so each id is written once even when Ray re-runs a
     batch after losing an actor; failures are returned, not written.
+    ``stop_after`` failures in a row that no retry can fix stop the run, as
+    in :func:`~langchain_cometgemini.bulk.run_bulk` (``summary.stopped``).
     """
-    ray_data = import_module("ray.data")
+    ray_data = _ray_data("run_on_ray")
     summary = BulkSummary()
     rows = [
         {"id": item_id, "prompt": prompt}
@@ -157,21 +163,47 @@ def run_on_ray(
         return summary
     answers = map_with_gemini(ray_data.from_items(rows), model_kwargs, **options)
     bar = progress_bar(progress, len(rows))
+    streak = 0  # unfixable failures in a row
     try:
         with Path(path).open("a", encoding="utf-8") as handle:
             for batch in answers.iter_batches(batch_size=None, batch_format="numpy"):
-                for item_id, record, error in zip(
+                for item_id, record, error, fatal in zip(
                     _tolist(batch["id"]),
                     _tolist(batch["record"]),
                     _tolist(batch["error"]),
+                    _tolist(batch["unfixable"]),
                     strict=True,
                 ):
                     if error:
                         summary.failed[item_id] = error
+                        streak = streak + 1 if fatal else 0
+                        if streak >= stop_after and not summary.stopped:
+                            summary.stopped = (
+                                f"{streak} requests in a row failed with an error "
+                                f"no retry can fix; the last: {error}"
+                            )
                     else:
                         append_line(handle, {"id": item_id, **json.loads(record)})
                         summary.answered += 1
+                        streak = 0
                 bar.update(len(batch["id"]))
+                if summary.stopped:
+                    logger.warning(
+                        "Stopped early: %s. Fix that and rerun.", summary.stopped
+                    )
+                    break
     finally:
         bar.close()
     return summary
+
+
+def _ray_data(what: str) -> Any:
+    """``ray.data``, imported by name (Ray is an optional extra, absent where
+    mypy runs), or an ``ImportError`` that names the extra to install.
+    """
+    try:
+        return import_module("ray.data")
+    except ImportError as exc:
+        raise ImportError(
+            f'{what} needs Ray Data: pip install "langchain-cometgemini[ray]" ({exc})'
+        ) from None
