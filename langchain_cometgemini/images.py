@@ -85,31 +85,52 @@ def decode_base64(data: str, what: str) -> bytes:
 
 
 def save_images(
-    message: BaseMessage, directory: str | Path, prefix: str = "image"
+    message: BaseMessage,
+    directory: str | Path,
+    prefix: str = "image",
+    *,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write every inline image of ``message`` to ``directory``; return the paths.
 
-    Files are named ``{prefix}_{n}{ext}`` (``n`` from 0, in content order) with
-    the extension taken from the MIME type (``image/png`` -> ``.png``,
-    ``image/jpeg`` -> ``.jpg``). The directory is created if needed; existing
-    files of the same name are overwritten. A message without images gives
-    ``[]``.
+    Files are named ``{prefix}_{n}{ext}`` in content order, with the
+    extension taken from the MIME type (``image/png`` -> ``.png``,
+    ``image/jpeg`` -> ``.jpg``). An existing file is never replaced: ``n``
+    starts after the highest ``{prefix}_{n}`` already in the directory, so
+    saving the images of several answers under one prefix keeps them all
+    (``overwrite=True``: ``n`` from 0, replacing files of those names). The
+    directory is created if needed. A message without images gives ``[]``.
 
     Example:
         .. code-block:: python
 
             msg = llm.invoke("Draw a cat", response_modalities=["TEXT", "IMAGE"])
-            paths = save_images(msg, "out")
+            paths = save_images(msg, "out")  # out/image_0.png, then image_1.png...
 
     """
     folder = Path(directory)
     paths: list[Path] = []
+    first = 0
     for number, (mime, raw) in enumerate(image_data(message)):
         if number == 0:
             folder.mkdir(parents=True, exist_ok=True)
+            first = 0 if overwrite else _next_free(folder, prefix)
         subtype = mime.split("/")[-1].split("+")[0]
         extension = _EXTENSIONS.get(mime.lower(), f".{subtype}")
-        path = folder / f"{prefix}_{number}{extension}"
-        path.write_bytes(raw)
+        path = folder / f"{prefix}_{first + number}{extension}"
+        # "x": fails rather than replace a file made since we looked.
+        with path.open("wb" if overwrite else "xb") as handle:
+            handle.write(raw)
         paths.append(path)
     return paths
+
+
+def _next_free(folder: Path, prefix: str) -> int:
+    """The ``n`` after the highest ``{prefix}_{n}.<ext>`` in ``folder`` (0 if none)."""
+    pattern = re.compile(rf"{re.escape(prefix)}_(\d+)\.[^.]+")
+    numbers = [
+        int(found.group(1))
+        for entry in folder.iterdir()
+        if (found := pattern.fullmatch(entry.name))
+    ]
+    return max(numbers, default=-1) + 1
