@@ -843,17 +843,13 @@ _TABLE = SettingsTable(ChatCometGemini)
 # The documented names, in the docs' order (docs/index.md's parameter table).
 _SHOWN = (
     *_TABLE.names,
-    "api_key",
-    "base_url",
-    "timeout",
-    "max_retries",
-    "auth_header",
-    "allow_private_media_urls",
-    "default_headers",
-    "streaming",
-    "stream_usage",
-    "http_client",
-    "http_async_client",
+    # The connection settings, as declared, then LangChain's most used one;
+    # the rest of LangChain's options are **kwargs.
+    *(
+        name
+        for name in ChatCometGemini.model_fields
+        if name not in _TABLE.call and name not in BaseChatModel.model_fields
+    ),
     "rate_limiter",
 )
 describe_fields(ChatCometGemini, _BASE_FIELDS)
