@@ -234,6 +234,7 @@ async def run_bulk(
     progress: bool = False,
     config: RunnableConfig | None = None,
     stop_after: int = 5,
+    summary: BulkSummary | None = None,
 ) -> BulkSummary:
     """Answer every ``(id, input)`` not yet in ``path``, appending as they complete.
 
@@ -250,102 +251,13 @@ async def run_bulk(
     the run early rather than sending every remaining request to fail the
     same way: ``BulkSummary.stopped`` says why, and so does a log line.
     Cancelled (Ctrl-C under ``asyncio.run``), the run logs how many answers
-    the file holds and re-raises.
+    the file holds and re-raises. ``summary``: a :class:`BulkSummary` filled
+    in as the run goes (what code that cancels the run reads), else a new one.
     """
-    summary = BulkSummary()
-    await _run(
-        runnable,
-        items,
-        Path(path),
-        summary,
-        max_concurrency=max_concurrency,
-        window=window,
-        to_record=to_record,
-        progress=progress,
-        config=config,
-        stop_after=stop_after,
-    )
-    return summary
-
-
-def run_bulk_sync(
-    runnable: Runnable[Any, Any],
-    items: Iterable[tuple[ItemId, Any]],
-    path: str | Path,
-    **options: Any,
-) -> BulkSummary:
-    """:func:`run_bulk` from a script: its own event loop, clean on a signal.
-
-    ``options`` are :func:`run_bulk`'s. Ctrl-C (SIGINT) or SIGTERM cancel
-    the requests in flight; every answer already written stays in the file,
-    "N answers written to PATH; rerun to resume" is logged, and
-    :class:`BulkInterrupted` (a ``SystemExit``) ends the script with status
-    130 or 143 and no traceback. Must be called where no event loop runs
-    (use ``await run_bulk(...)`` inside async code).
-    """
-    summary = BulkSummary()
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(_run(runnable, items, Path(path), summary, **options))
-    received: list[int] = []
-
-    def stop(signum: int) -> None:
-        received.append(signum)
-        task.cancel()
-
-    installed = _on_signals(loop, stop)
-    try:
-        loop.run_until_complete(task)
-        return summary
-    except KeyboardInterrupt:  # no handler installed (not the main thread)
-        received.append(signal.SIGINT)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            loop.run_until_complete(task)
-    except asyncio.CancelledError:
-        if not received:
-            raise
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-    raise BulkInterrupted(128 + received[0], summary)
-
-
-def _on_signals(
-    loop: asyncio.AbstractEventLoop, handler: Callable[[int], None]
-) -> list[int]:
-    """Route SIGINT and SIGTERM to ``handler`` on ``loop``; the ones installed.
-
-    None where the loop cannot take signal handlers (Windows, a thread other
-    than the main one): Ctrl-C then arrives as ``KeyboardInterrupt``.
-    """
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, handler, int(signum))
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue
-        installed.append(int(signum))
-    return installed
-
-
-async def _run(
-    runnable: Runnable[Any, Any],
-    items: Iterable[tuple[ItemId, Any]],
-    file: Path,
-    summary: BulkSummary,
-    *,
-    max_concurrency: int = 16,
-    window: int = 1000,
-    to_record: Callable[[Any], dict[str, Any]] = default_record,
-    progress: bool = False,
-    config: RunnableConfig | None = None,
-    stop_after: int = 5,
-) -> None:
-    """The run behind :func:`run_bulk` and :func:`run_bulk_sync`, into ``summary``."""
     if max_concurrency < 1 or window < 1 or stop_after < 1:
         raise ValueError("max_concurrency, window and stop_after must be at least 1")
+    file = Path(path)
+    summary = BulkSummary() if summary is None else summary
     done = done_ids(file)
     summary.written = len(done)
     total = max(0, len(items) - len(done)) if isinstance(items, Sized) else None
@@ -399,6 +311,69 @@ async def _run(
             summary.written,
             file,
         )
+    return summary
+
+
+def run_bulk_sync(
+    runnable: Runnable[Any, Any],
+    items: Iterable[tuple[ItemId, Any]],
+    path: str | Path,
+    **options: Any,
+) -> BulkSummary:
+    """:func:`run_bulk` from a script: its own event loop, clean on a signal.
+
+    ``options`` are :func:`run_bulk`'s. Ctrl-C (SIGINT) or SIGTERM cancel
+    the requests in flight; every answer already written stays in the file,
+    "N answers written to PATH; rerun to resume" is logged, and
+    :class:`BulkInterrupted` (a ``SystemExit``) ends the script with status
+    130 or 143 and no traceback. Must be called where no event loop runs
+    (use ``await run_bulk(...)`` inside async code).
+    """
+    summary = BulkSummary()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(run_bulk(runnable, items, path, **options, summary=summary))
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        task.cancel()
+
+    installed = _on_signals(loop, stop)
+    try:
+        loop.run_until_complete(task)
+        return summary
+    except KeyboardInterrupt:  # no handler installed (not the main thread)
+        received.append(signal.SIGINT)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if not received:
+            raise
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    raise BulkInterrupted(128 + received[0], summary)
+
+
+def _on_signals(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[int], None]
+) -> list[int]:
+    """Route SIGINT and SIGTERM to ``handler`` on ``loop``; the ones installed.
+
+    None where the loop cannot take signal handlers (Windows, a thread other
+    than the main one): Ctrl-C then arrives as ``KeyboardInterrupt``.
+    """
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, handler, int(signum))
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(int(signum))
+    return installed
 
 
 async def _all(coroutines: Iterable[Any]) -> None:

@@ -66,23 +66,6 @@ def test_signature_is_readable() -> None:
     assert len(text) < 2000
 
 
-def test_aliases_are_still_accepted() -> None:
-    llm = ChatCometGemini(
-        model_name="gemini-2.5-pro",
-        cometapi_api_key="k",
-        max_output_tokens=5,
-        stop_sequences=["x"],
-        candidate_count=2,
-        request_timeout=3,
-    )
-    assert (llm.model, llm.max_tokens, llm.stop, llm.n) == (
-        "gemini-2.5-pro",
-        5,
-        ["x"],
-        2,
-    )
-
-
 def test_every_field_has_a_description() -> None:
     missing = [
         name
