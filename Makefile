@@ -14,30 +14,53 @@ PIP := $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK)
 # runtime deps), `make test` adds the test and lint extras, `make test-scale`
 # adds Ray and tqdm. Each is redone when pyproject.toml or the lock changes.
 STAMP := $(VENV)/.installed
+PIP_STAMP := $(VENV)/.installed-pip
 DEMO_STAMP := $(VENV)/.installed-demo
 SCALE_STAMP := $(VENV)/.installed-scale
 
-.PHONY: install test test-deps test-scale unit_tests integration_tests lint format demo bench bench-bulk lock clean
+.PHONY: help install test test-deps test-scale test-fresh-clone unit_tests integration_tests lint format demo bench bench-bulk lock clean
 
-# A venv without the bundled (older) pip, then the locked pip and setuptools:
-# creating the venv this way is seconds faster, and a current pip resolves the
-# dependencies in less than half the time of Python 3.11's bundled one.
+# A bare `make` lists the targets and creates nothing.
+.DEFAULT_GOAL := help
+
+# Each target's line ends in `## what it does`; `make help` prints those.
+help: ## list the targets (the default goal)
+	@echo "usage: make TARGET    (each target creates .venv and installs what it needs)"
+	@echo
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# A venv without the bundled (older) pip: creating it this way is seconds
+# faster, and `make demo` needs no pip inside it (see below).
 $(BIN)/python:
 	$(PYTHON) -m venv --without-pip $(VENV)
+
+# The locked pip and setuptools, for the targets that build the package: a
+# current pip resolves the dependencies in less than half the time of Python
+# 3.11's bundled one.
+$(PIP_STAMP): $(LOCK) | $(BIN)/python
 	$(PYTHON) -m pip --python $(BIN)/python install --quiet -c $(LOCK) pip setuptools \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV) \
 			&& $(BIN)/python -m pip install --quiet -c $(LOCK) pip setuptools; }
-
-# The demo needs only the runtime dependencies (read from pyproject.toml's
-# `dependencies = [...]`) and runs from this source tree: no package build,
-# no bytecode precompile (Python compiles what the demo imports).
-RUNTIME_DEPS := $(shell sed -n '/^dependencies = \[/,/^\]/s/^ *"\([^"]*\)",*$$/\1/p' pyproject.toml)
-
-$(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
-	$(PIP) --no-compile $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
 	touch $@
 
-$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+# The demo needs only the runtime dependencies (read from pyproject.toml's
+# `dependencies = [...]`), installed by this Python's own pip into the venv
+# (no pip or setuptools to install first; an old pip without --python gets
+# the venv's own), and the package from this source tree through a .pth file,
+# as an editable install would put it but without building anything: the
+# venv `make demo` leaves imports langchain_cometgemini from any directory.
+RUNTIME_DEPS := $(shell sed -n '/^dependencies = \[/,/^\]/s/^ *"\([^"]*\)",*$$/\1/p' pyproject.toml)
+DEMO_INSTALL := install --quiet --no-compile -c $(LOCK) $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
+SOURCE_PTH := import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), \
+	"langchain_cometgemini_source.pth").write_text("$(CURDIR)\n")
+
+$(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PYTHON) -m pip --python $(BIN)/python $(DEMO_INSTALL) \
+		|| { $(PYTHON) -m venv --upgrade-deps $(VENV) && $(BIN)/python -m pip $(DEMO_INSTALL); }
+	$(BIN)/python -c '$(SOURCE_PTH)'
+	touch $@
+
+$(STAMP): pyproject.toml $(PIP_STAMP)
 	$(PIP) -e ".[test,lint]"
 	touch $@ $(DEMO_STAMP)
 
@@ -45,14 +68,14 @@ $(SCALE_STAMP): $(STAMP)
 	$(PIP) -e ".[test,bulk,ray]"
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) ## create .venv with the package and its test and lint extras
 
-test: $(STAMP) lint
+test: $(STAMP) lint ## lint, type check, unit and offline end-to-end tests (no key, no network)
 	$(BIN)/python -m pytest $(SUITES) -q
 
 # Bulk recipes at scale: a local 2-CPU Ray instance (loopback, no dashboard)
 # and the one-process runner, against the emulator with injected 429s/503s.
-test-scale: $(SCALE_STAMP)
+test-scale: $(SCALE_STAMP) ## the bulk recipes at scale on a local Ray and the emulator
 	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python -m pytest tests/scale_tests -q
 
 # Both ends of every runtime range (pyproject.toml's dependencies), each in a
@@ -67,7 +90,7 @@ VERSIONS := import sys, importlib.metadata as m; \
 	print("  Python", sys.version.split()[0], *(f"{d} {m.version(d)}" for d in \
 	("langchain-core", "httpx", "pydantic", "langchain", "langgraph")), sep=" | ")
 
-test-deps:
+test-deps: ## the suites on the floors and on the newest releases of the runtime deps
 	@echo "== floor: runtime dependencies at their lowest versions ($(FLOOR_PYTHON))"
 	rm -rf .venv-floor
 	$(FLOOR_PYTHON) -m venv --without-pip .venv-floor
@@ -85,38 +108,44 @@ test-deps:
 
 # Regenerate the lock files from pyproject.toml's extras (requirements/lock.py):
 # dev.txt for this Python, floor.txt for the floor Python. Commit both.
-lock: | $(BIN)/python
+lock: $(PIP_STAMP) ## regenerate the lock files in requirements/
 	$(BIN)/python requirements/lock.py dev
 	rm -rf .venv-lock-floor && $(FLOOR_PYTHON) -m venv --without-pip .venv-lock-floor
 	$(BIN)/python requirements/lock.py floor --python .venv-lock-floor/bin/python
 	rm -rf .venv-lock-floor
 
-unit_tests: $(STAMP)
+# The make targets and the emulator's command line from a fresh clone of this
+# repository's HEAD in a temporary directory, as a newcomer meets them (slow:
+# each creates venvs and installs; not part of `make test`).
+test-fresh-clone: $(STAMP) ## check make help/demo and the emulator CLI in a fresh clone (slow)
+	$(BIN)/python -m pytest tests/fresh_clone_tests -q -m slow -p no:cacheprovider
+
+unit_tests: $(STAMP) ## unit tests only
 	$(BIN)/python -m pytest tests/unit_tests -q
 
-integration_tests: $(STAMP)
+integration_tests: $(STAMP) ## live tests against CometAPI (needs COMETAPI_KEY)
 	$(BIN)/python -m pytest tests/integration_tests -q -m live -rs
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check langchain_cometgemini tests bench examples
 	$(BIN)/ruff format --check langchain_cometgemini tests bench examples
 	$(BIN)/mypy
 
-format: $(STAMP)
+format: $(STAMP) ## format and auto-fix
 	$(BIN)/ruff format langchain_cometgemini tests bench examples
 	$(BIN)/ruff check --fix langchain_cometgemini tests bench examples
 
 # Only the package and its three runtime deps: the first line shows in seconds.
-demo: $(DEMO_STAMP)
-	PYTHONPATH=$(CURDIR) $(BIN)/python -m langchain_cometgemini.demo
+demo: $(DEMO_STAMP) ## a short tour: chat, streaming, a tool call, structured output (offline without COMETAPI_KEY)
+	$(BIN)/python -m langchain_cometgemini.demo
 
-bench: $(STAMP)
+bench: $(STAMP) ## benchmarks in bench/
 	$(PIP) -e ".[test,lint,bench]"
 	$(BIN)/python bench/run.py
 
 # Prompts per second of the bulk recipes on the emulator (docs/bulk.md).
-bench-bulk: $(SCALE_STAMP)
+bench-bulk: $(SCALE_STAMP) ## prompts per second of the two bulk recipes on the emulator
 	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python bench/bulk.py
 
-clean:
+clean: ## remove the venvs and caches
 	rm -rf $(VENV) .venv-floor .venv-newest .pytest_cache .mypy_cache .ruff_cache

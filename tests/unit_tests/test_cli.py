@@ -120,3 +120,28 @@ def test_any_model_answers_other_ids() -> None:
     opened = run("--any-model", "--", sys.executable, "-c", script)
     assert opened.returncode == 0, opened.stderr
     assert opened.stdout.strip() == "Echo: hi"
+
+
+# -- the Makefile (fast checks in this tree; tests/fresh_clone_tests runs it) --------
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_bare_make_is_help_and_would_create_nothing() -> None:
+    dry = _make("-n")
+    assert dry.returncode == 0
+    assert "venv" not in dry.stdout.replace("creates .venv", "")
+    shown = _make("help").stdout
+    for target in ("demo", "test", "install", "lock", "clean", "test-fresh-clone"):
+        assert re.search(rf"^  {re.escape(target)} ", shown, re.M), target
+
+
+def test_make_demo_leaves_a_venv_that_imports_the_package() -> None:
+    plan = _make("-n", "-W", "pyproject.toml", "demo").stdout
+    assert ".pth" in plan and "purelib" in plan  # the source tree on its path
+    run_line = next(line for line in plan.splitlines() if "demo" in line.split()[-1])
+    assert "PYTHONPATH" not in run_line
