@@ -63,7 +63,10 @@ def test_signature_is_readable() -> None:
         assert noise not in text
     assert "model: str = 'gemini-2.5-flash'" in text
     assert "base_url: str = 'https://api.cometapi.com'" in text
-    assert len(text) < 2000
+    # Each parameter reads as one short declaration (the whole was ~5,300
+    # characters of Annotated[..., Wire(...)] for 36 parameters).
+    params = inspect.signature(ChatCometGemini).parameters.values()
+    assert max(len(str(p)) for p in params) <= 80
 
 
 def test_every_field_has_a_description() -> None:
