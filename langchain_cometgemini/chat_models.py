@@ -861,6 +861,8 @@ ChatCometGemini.__signature__ = readable_signature(
     types_shown={
         "api_key": "str | None",
         "timeout": "float | tuple[float, float] | httpx.Timeout | None",
+        "http_client": "httpx.Client | None",
+        "http_async_client": "httpx.AsyncClient | None",
         "rate_limiter": "BaseRateLimiter | None",
     },
     defaults_shown={
