@@ -14,7 +14,6 @@ PIP := $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK)
 # runtime deps), `make test` adds the test and lint extras, `make test-scale`
 # adds Ray and tqdm. Each is redone when pyproject.toml or the lock changes.
 STAMP := $(VENV)/.installed
-PIP_STAMP := $(VENV)/.installed-pip
 DEMO_STAMP := $(VENV)/.installed-demo
 SCALE_STAMP := $(VENV)/.installed-scale
 
@@ -29,38 +28,30 @@ help: ## list the targets (the default goal)
 	@echo
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# A venv without the bundled (older) pip: creating it this way is seconds
-# faster, and `make demo` needs no pip inside it (see below).
+# A venv without the bundled (older) pip, then the locked pip and setuptools:
+# creating the venv this way is seconds faster, and a current pip resolves the
+# dependencies in less than half the time of Python 3.11's bundled one.
 $(BIN)/python:
 	$(PYTHON) -m venv --without-pip $(VENV)
-
-# The locked pip and setuptools, for the targets that build the package: a
-# current pip resolves the dependencies in less than half the time of Python
-# 3.11's bundled one.
-$(PIP_STAMP): $(LOCK) | $(BIN)/python
 	$(PYTHON) -m pip --python $(BIN)/python install --quiet -c $(LOCK) pip setuptools \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv --upgrade-deps $(VENV) \
 			&& $(BIN)/python -m pip install --quiet -c $(LOCK) pip setuptools; }
-	touch $@
 
 # The demo needs only the runtime dependencies (read from pyproject.toml's
-# `dependencies = [...]`), installed by this Python's own pip into the venv
-# (no pip or setuptools to install first; an old pip without --python gets
-# the venv's own), and the package from this source tree through a .pth file,
-# as an editable install would put it but without building anything: the
-# venv `make demo` leaves imports langchain_cometgemini from any directory.
+# `dependencies = [...]`) and the package from this source tree, put on the
+# venv's path by a .pth file as an editable install would, but without
+# building anything (no package build, no bytecode precompile): the venv
+# `make demo` leaves imports langchain_cometgemini from any directory.
 RUNTIME_DEPS := $(shell sed -n '/^dependencies = \[/,/^\]/s/^ *"\([^"]*\)",*$$/\1/p' pyproject.toml)
-DEMO_INSTALL := install --quiet --no-compile -c $(LOCK) $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
 SOURCE_PTH := import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), \
 	"langchain_cometgemini_source.pth").write_text("$(CURDIR)\n")
 
 $(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
-	$(PYTHON) -m pip --python $(BIN)/python $(DEMO_INSTALL) \
-		|| { $(PYTHON) -m venv --upgrade-deps $(VENV) && $(BIN)/python -m pip $(DEMO_INSTALL); }
+	$(PIP) --no-compile $(foreach dep,$(RUNTIME_DEPS),"$(dep)")
 	$(BIN)/python -c '$(SOURCE_PTH)'
 	touch $@
 
-$(STAMP): pyproject.toml $(PIP_STAMP)
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e ".[test,lint]"
 	touch $@ $(DEMO_STAMP)
 
@@ -108,7 +99,7 @@ test-deps: ## the suites on the floors and on the newest releases of the runtime
 
 # Regenerate the lock files from pyproject.toml's extras (requirements/lock.py):
 # dev.txt for this Python, floor.txt for the floor Python. Commit both.
-lock: $(PIP_STAMP) ## regenerate the lock files in requirements/
+lock: | $(BIN)/python ## regenerate the lock files in requirements/
 	$(BIN)/python requirements/lock.py dev
 	rm -rf .venv-lock-floor && $(FLOOR_PYTHON) -m venv --without-pip .venv-lock-floor
 	$(BIN)/python requirements/lock.py floor --python .venv-lock-floor/bin/python
