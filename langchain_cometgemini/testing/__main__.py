@@ -12,7 +12,6 @@ model): see docs/testing.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import subprocess
 import sys
@@ -95,23 +94,27 @@ def main(argv: list[str]) -> int:
         )
         return 2
     try:
-        env = {"COMETAPI_BASE_URL": emulator.url, "COMETAPI_KEY": "test"}
-        print(_NOTE.format(url=emulator.url), file=sys.stderr, flush=True)
-        if command:
-            try:
-                return subprocess.call(command, env={**os.environ, **env})
-            except FileNotFoundError:
-                print(f"Command not found: {command[0]}", file=sys.stderr)
-                return 127
-            except KeyboardInterrupt:  # the command got the Ctrl-C too
-                return 130
-        for name, value in env.items():
-            print(f"export {name}={value}", flush=True)
-        print("# Ctrl-C stops it.", file=sys.stderr, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        return _serve_or_run(emulator, command)
+    except KeyboardInterrupt:  # Ctrl-C at any point: a clean end
+        return 130 if command else 0
     finally:
         emulator.stop()
+
+
+def _serve_or_run(emulator: GeminiEmulator, command: list[str]) -> int:
+    """Run ``command`` against the started emulator, or serve until Ctrl-C."""
+    env = {"COMETAPI_BASE_URL": emulator.url, "COMETAPI_KEY": "test"}
+    print(_NOTE.format(url=emulator.url), file=sys.stderr, flush=True)
+    if command:
+        try:
+            return subprocess.call(command, env={**os.environ, **env})
+        except FileNotFoundError:
+            print(f"Command not found: {command[0]}", file=sys.stderr)
+            return 127
+    for name, value in env.items():
+        print(f"export {name}={value}", flush=True)
+    print("# Ctrl-C stops it.", file=sys.stderr, flush=True)
+    threading.Event().wait()
     return 0
 
 
