@@ -8,6 +8,7 @@ reads in an error must work outside a clone (absolute, to a page that exists).
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -133,12 +134,18 @@ def test_docstring_examples_run_against_the_emulator(
     blocks = code_blocks(inspect.getdoc(ChatCometGemini) or "")
     assert len(blocks) == len(SECTIONS) - 2  # every section but the first two
     namespace: dict[str, Any] = {"__name__": "__docstring__"}
+    # The image example writes images/ into the working directory: tmp_path.
+    # (Not monkeypatch.chdir: it reads the current directory first, which
+    # another test session's tmp cleanup may have removed.)
     with GeminiEmulator() as emulator:
         monkeypatch.setenv("COMETAPI_BASE_URL", emulator.url)
         monkeypatch.setenv("COMETAPI_KEY", "test")
-        monkeypatch.chdir(tmp_path)
-        for code in blocks:
-            exec(compile(code, "<ChatCometGemini docstring>", "exec"), namespace)
+        os.chdir(tmp_path)
+        try:
+            for code in blocks:
+                exec(compile(code, "<ChatCometGemini docstring>", "exec"), namespace)
+        finally:
+            os.chdir(ROOT)
     assert namespace["msg"].response_metadata["finish_reason"]
     assert [p.name for p in namespace["paths"]] == ["image_0.png"]
     assert namespace["answer"].capital
