@@ -118,13 +118,13 @@ integration_tests: $(STAMP) ## live tests against CometAPI (needs COMETAPI_KEY)
 	$(BIN)/python -m pytest tests/integration_tests -q -m live -rs
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy
-	$(BIN)/ruff check langchain_cometgemini tests bench examples
-	$(BIN)/ruff format --check langchain_cometgemini tests bench examples
+	$(BIN)/ruff check langchain_cometgemini tests bench examples requirements
+	$(BIN)/ruff format --check langchain_cometgemini tests bench examples requirements
 	$(BIN)/mypy
 
 format: $(STAMP) ## format and auto-fix
-	$(BIN)/ruff format langchain_cometgemini tests bench examples
-	$(BIN)/ruff check --fix langchain_cometgemini tests bench examples
+	$(BIN)/ruff format langchain_cometgemini tests bench examples requirements
+	$(BIN)/ruff check --fix langchain_cometgemini tests bench examples requirements
 
 # Only the package and its three runtime deps: the first line shows in seconds.
 demo: $(DEMO_STAMP) ## a short tour: chat, streaming, a tool call, structured output (offline without COMETAPI_KEY)

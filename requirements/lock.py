@@ -4,8 +4,8 @@ Two files, each a pip constraints file (``name==version`` per line) that plain
 ``pip install -c FILE`` reads:
 
 - ``dev.txt``: every package the tests, lint, bench and scale jobs use
-  (pyproject.toml's extras ``test,lint,bulk,ray,bench`` and what they pull in,
-  plus pip and setuptools, the installer and the build backend), resolved to
+  (every extra in pyproject.toml and what it pulls in, plus pip and
+  setuptools, the installer and the build backend), resolved to
   the newest releases the registry serves today, for the Python that runs
   this script.
 - ``floor.txt``: the test extra resolved with every runtime dependency held
@@ -26,14 +26,20 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PROJECT = "langchain-cometgemini"
-DEV_EXTRAS = "test,lint,bulk,ray,bench"
 FLOOR_EXTRAS = "test"
+
+
+def all_extras(pyproject: Path) -> str:
+    """Every extra pyproject.toml declares, comma-separated."""
+    data = tomllib.loads(pyproject.read_text())
+    return ",".join(data["project"]["optional-dependencies"])
 
 
 def runtime_floors(pyproject: Path) -> dict[str, str]:
@@ -65,8 +71,9 @@ def resolve(extras: str, constraints: dict[str, str], python: str) -> dict[str, 
         pins.write_text("".join(f"{n}=={v}\n" for n, v in constraints.items()))
         report = Path(tmp, "report.json")
         command = [
-            sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--dry-run",
-            "--ignore-installed", "--report", str(report), "-c", str(pins),
+            sys.executable, "-m", "pip", "--python", python, "install",
+            "--quiet", "--dry-run", "--ignore-installed",
+            "--report", str(report), "-c", str(pins),
             f"{ROOT}[{extras}]", "pip", "setuptools",
         ]  # fmt: skip
         subprocess.run(command, check=True)
@@ -79,7 +86,10 @@ def resolve(extras: str, constraints: dict[str, str], python: str) -> dict[str, 
 def python_version(python: str) -> str:
     """``3.11`` for the interpreter at ``python``."""
     code = "import sys; print('%d.%d' % sys.version_info[:2])"
-    return subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(
+        [python, "-c", code], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
 
 
 def write(path: Path, pins: dict[str, str], what: str, python: str) -> None:
@@ -103,8 +113,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.which == "dev":
-        pins = resolve(DEV_EXTRAS, {}, args.python)
-        what = f"Development toolchain: extras {DEV_EXTRAS}."
+        extras = all_extras(ROOT / "pyproject.toml")
+        pins = resolve(extras, {}, args.python)
+        what = f"Development toolchain: extras {extras}."
         write(HERE / "dev.txt", pins, what, args.python)
     else:
         floors = runtime_floors(ROOT / "pyproject.toml")

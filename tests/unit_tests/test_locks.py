@@ -49,8 +49,7 @@ def _requirements(*extras: str) -> list[Requirement]:
 
 def test_every_tool_and_dependency_is_pinned_inside_its_range() -> None:
     pins = _pins("dev.txt")
-    extras = ("test", "lint", "bulk", "ray", "bench")
-    for requirement in _requirements(*extras):
+    for requirement in _requirements(*PROJECT["optional-dependencies"]):
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{name} is not in requirements/dev.txt: run make lock"
         assert requirement.specifier.contains(pins[name], prereleases=True), (
