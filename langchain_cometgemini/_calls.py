@@ -56,13 +56,16 @@ def mend(text: str) -> str:
 
 class Delta(NamedTuple):
     """One piece of an assembled call for a stream's tool-call chunk: the
-    first carries ``id`` and ``name``, later ones ``None``.
+    first carries ``id`` and ``name``, later ones ``None``. ``owner`` is the
+    call's id on every piece: a signature that arrives on a later piece is
+    kept under it.
     """
 
     id: str | None
     name: str | None
     args: str
     signature: str | None
+    owner: str
 
 
 class Frame:
@@ -153,7 +156,7 @@ def _record(call: Call, state: CallState, out: list[Item]) -> None:
         if current.signature is None and call.signature:
             signature = current.signature = call.signature
         if call.will_continue:
-            delta = Delta(None, None, _delta(current), signature)
+            delta = Delta(None, None, _delta(current), signature, current.id)
             out.append(Item(current.slot, delta, None))
         else:
             close(state, out, signature)
@@ -169,7 +172,7 @@ def _record(call: Call, state: CallState, out: list[Item]) -> None:
     if not call.will_continue:
         close(state, out)  # begun and finished in one part
         return
-    delta = Delta(call.id, call.name, _delta(current), call.signature)
+    delta = Delta(call.id, call.name, _delta(current), call.signature, call.id)
     out.append(Item(current.slot, delta, None))
 
 
@@ -190,7 +193,7 @@ def close(state: CallState, out: list[Item], signature: str | None = None) -> No
     if not current.streamed:  # nothing streamed yet: the stream sends it whole
         out.append(Item(current.slot, None, whole))
         return
-    tail = Delta(None, None, _delta(current, closing=True), signature)
+    tail = Delta(None, None, _delta(current, closing=True), signature, current.id)
     out.append(Item(current.slot, tail, whole))
 
 

@@ -276,17 +276,14 @@ def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
     return part
 
 
-_MEDIA_OPTIONS = (
-    "media_resolution",
-    "mediaResolution",
-    "video_metadata",
-    "videoMetadata",
-)
+_MEDIA_OPTIONS = ("media_resolution", "video_metadata")
+_WIRE_OPTIONS = ("mediaResolution", "videoMetadata")
 
 
 def _text_part(block: Mapping[str, Any], media: Media) -> Part:
-    extras = block.get("extras")
-    given = [k for k in _MEDIA_OPTIONS if isinstance(extras, Mapping) and k in extras]
+    raw = block.get("extras")
+    extras: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    given = [k for k in _MEDIA_OPTIONS if k in extras]
     if given:
         # Refused as video_metadata on an image is: the option would be
         # dropped (text has no input resolution), never silently.
@@ -294,7 +291,12 @@ def _text_part(block: Mapping[str, Any], media: Media) -> Part:
             f"{given[0]} was given on a 'text' block; per-part media options "
             "apply to image, audio, video and file blocks (docs/media_options.md)."
         )
-    return with_signature({"text": str(block.get("text", ""))}, block)
+    part: dict[str, Any] = {"text": str(block.get("text", ""))}
+    # In the wire's spelling, an answer's own text part carried it (the
+    # parser keeps unknown fields in extras): it goes back as it came, so a
+    # message the package made can always be sent (_media.part_options).
+    part.update({k: extras[k] for k in _WIRE_OPTIONS if extras.get(k) is not None})
+    return with_signature(part, block)  # type: ignore[arg-type]
 
 
 def _thought_part(block: Mapping[str, Any], media: Media) -> Part:

@@ -437,6 +437,7 @@ def _parse_event(event: Any, state: StreamState) -> AIMessageChunk:
     for index, delta, call in calls:
         if delta is not None:  # a piece of a call whose arguments are streamed
             name, args, call_id, sig = delta.name, delta.args, delta.id, delta.signature
+            owner = delta.owner
         elif call is not None:
             name, args, call_id, sig = (
                 call.name,
@@ -444,8 +445,9 @@ def _parse_event(event: Any, state: StreamState) -> AIMessageChunk:
                 call.id,
                 call.signature,
             )
+            owner = call.id
         if sig:
-            signatures[call_id or _assembled_id(calls, index)] = sig
+            signatures[owner] = sig
         if chunks and chunks[-1]["index"] == index:
             # Pieces of one call in one event go in one chunk: LangChain joins
             # chunks of an index across messages, not within one.
@@ -459,10 +461,6 @@ def _parse_event(event: Any, state: StreamState) -> AIMessageChunk:
         response_metadata={"model_provider": PROVIDER},
         id=state.response_id,
     )
-
-
-def _assembled_id(calls: list[Item], index: int) -> str:
-    return next(c.id for i, _, c in calls if i == index and c is not None)
 
 
 def _finish(state: StreamState) -> tuple[UsageMetadata | None, dict[str, Any]]:

@@ -43,6 +43,7 @@ from langchain_cometgemini._response import (
 )
 from langchain_cometgemini._retry import decode_json
 from langchain_cometgemini._sse import SSEDecoder
+from langchain_cometgemini._wire import SIGNATURES_KEY
 from tests.unit_tests.test_fuzz_parser import PROFILE, json_value, mutated
 
 MODEL = "gemini-2.5-flash"
@@ -89,7 +90,10 @@ def call_pieces(draw: st.DrawFn) -> list[dict[str, Any]]:
         if draw(st.booleans()):
             item["willContinue"] = True
         piece = {"partialArgs": [item], "willContinue": draw(st.booleans())}
-        pieces.append({"functionCall": piece})
+        part: dict[str, Any] = {"functionCall": piece}
+        if draw(st.integers(0, 3)) == 0:  # a signature on a later piece
+            part["thoughtSignature"] = draw(st.sampled_from(["sig", "", 7]))
+        pieces.append(part)
     if draw(st.booleans()):
         pieces.append({"functionCall": {}})
     return pieces
@@ -225,3 +229,20 @@ def test_an_answer_holding_nan_is_refused_not_passed_on() -> None:
         assert "NaN is not JSON" in str(error)
     else:
         raise AssertionError("an event holding NaN was accepted")
+
+
+def test_a_signature_on_a_continuation_piece_is_kept_under_the_call() -> None:
+    """It raised a bare StopIteration ("generator raised StopIteration" once
+    inside a stream) when the piece did not also close the call."""
+    state = StreamState(model=MODEL)
+    first = {"functionCall": {"name": "f", "id": "c7", "willContinue": True}}
+    later = {
+        "functionCall": {
+            "willContinue": True,
+            "partialArgs": [{"jsonPath": "$.a", "numberValue": 1}],
+        },
+        "thoughtSignature": "sig-late",
+    }
+    events = [{"candidates": [{"content": {"parts": [p]}}]} for p in (first, later)]
+    chunks = [parse_event(event, state) for event in events]
+    assert chunks[1].additional_kwargs[SIGNATURES_KEY] == {"c7": "sig-late"}
