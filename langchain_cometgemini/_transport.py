@@ -138,7 +138,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     caller keeps one transport per loop). It sends the request's own headers
     only (aiohttp adds none of its defaults), follows no redirect, leaves
     compressed bodies to httpx, and reads the timeout extension: ``connect``
-    for the connection, ``read`` for each read, ``pool`` for a free connection.
+    for the connection, ``read`` for each read, ``pool`` for a free connection;
+    and ``sni_hostname``, the name TLS checks the certificate against.
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
@@ -195,6 +196,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in request.headers.raw
         ]
+        # A pinned media download goes to an address with the host name kept
+        # for TLS (httpcore's ``sni_hostname``; _media_guard.pinned).
+        extra: dict[str, Any] = {}
+        if "sni_hostname" in request.extensions:
+            extra["server_hostname"] = request.extensions["sni_hostname"]
         try:
             answer = await session.request(
                 request.method,
@@ -203,6 +209,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=data,
                 allow_redirects=False,
                 timeout=timeout,
+                **extra,
             )
         except Exception as exc:
             mapped = _httpx_error(exc)

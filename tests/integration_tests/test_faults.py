@@ -72,11 +72,19 @@ async def _acollect(llm: ChatCometGemini) -> str:
     return "".join([str(chunk.content) async for chunk in llm.astream("hi")])
 
 
+def _httpx(llm: ChatCometGemini) -> ChatCometGemini:
+    return llm.model_copy(update={"async_transport": "httpx"})
+
+
 MODES: dict[str, Callable[[ChatCometGemini], str]] = {
     "invoke": lambda llm: str(llm.invoke("hi").content),
     "ainvoke": lambda llm: str(asyncio.run(llm.ainvoke("hi")).content),
     "stream": _collect,
     "astream": lambda llm: asyncio.run(_acollect(llm)),
+    # The async calls again on httpx's pool (in shards), not the default
+    # (aiohttp when installed).
+    "ainvoke-httpx": lambda llm: str(asyncio.run(_httpx(llm).ainvoke("hi")).content),
+    "astream-httpx": lambda llm: asyncio.run(_acollect(_httpx(llm))),
 }
 
 

@@ -139,9 +139,20 @@ async def _achunks(llm: ChatCometGemini, got: list[str]) -> str:
     return "".join(got)
 
 
+def _transport(mode: str, llm: ChatCometGemini) -> tuple[str, ChatCometGemini]:
+    """``ainvoke-httpx`` / ``astream-httpx``: the async call on httpx's pool
+    (in shards) instead of the default (aiohttp when installed)."""
+    if mode.endswith("-httpx"):
+        return mode.removesuffix("-httpx"), llm.model_copy(
+            update={"async_transport": "httpx"}
+        )
+    return mode, llm
+
+
 def run(mode: str, llm: ChatCometGemini, got: list[str] | None = None) -> str:
     """The answer's text through ``mode``; streamed chunks also go to ``got``."""
     got = [] if got is None else got
+    mode, llm = _transport(mode, llm)
     if mode == "invoke":
         return str(llm.invoke("hi").content)
     if mode == "ainvoke":
@@ -153,7 +164,7 @@ def run(mode: str, llm: ChatCometGemini, got: list[str] | None = None) -> str:
     return asyncio.run(_achunks(llm, got))
 
 
-MODES = ["invoke", "ainvoke", "stream", "astream"]
+MODES = ["invoke", "ainvoke", "stream", "astream", "ainvoke-httpx", "astream-httpx"]
 
 
 def _streams(mode: str) -> bool:
@@ -459,6 +470,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 def _ask(mode: str, llm: ChatCometGemini, url: str) -> Any:
     message = {"role": "user", "content": [{"type": "image", "url": url}]}
+    mode, llm = _transport(mode, llm)
     if mode == "invoke":
         return llm.invoke([message])
     if mode == "ainvoke":
