@@ -43,6 +43,15 @@ def _llm(emulator: GeminiEmulator, transport: str, **kwargs: Any) -> ChatCometGe
     )
 
 
+async def _until_closed(client: httpx.AsyncClient) -> bool:
+    """Let the loop run until ``client`` is closed (a closing it was given)."""
+    for _ in range(1000):
+        if client.is_closed:
+            return True
+        await asyncio.sleep(0.01)
+    return client.is_closed
+
+
 @pytest.fixture
 def no_resource_warnings() -> Iterator[list[warnings.WarningMessage]]:
     """Warnings raised in finalizers (``__del__``) are recorded, then checked.
@@ -102,15 +111,16 @@ def test_close_reaches_loops_running_in_other_threads(
         ]
         assert len(set(map(id, clients))) == 3
         llm.close()
-        for loop in loops:  # the closings were scheduled on each loop: wait them
-            asyncio.run_coroutine_threadsafe(asyncio.sleep(0.05), loop).result(30)
-        assert all(client.is_closed for client in clients)
+        for loop, client in zip(loops, clients, strict=True):
+            # The closing was scheduled on the client's own loop.
+            closed = asyncio.run_coroutine_threadsafe(_until_closed(client), loop)
+            assert closed.result(30)
         # Still usable afterwards: a new client on the same loop.
         again = asyncio.run_coroutine_threadsafe(call(), loops[0]).result(30)
         assert again is not clients[0] and not again.is_closed
         llm.close()
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.05), loops[0]).result(30)
-        assert again.is_closed
+        closed = asyncio.run_coroutine_threadsafe(_until_closed(again), loops[0])
+        assert closed.result(30)
     finally:
         for loop, thread in zip(loops, threads, strict=True):
             loop.call_soon_threadsafe(loop.stop)
@@ -206,9 +216,7 @@ def test_pools_closed_when_the_model_is_collected(
         client = model.http.async_client()
         del model
         gc.collect()
-        for _ in range(5):  # the closing is a task on this loop
-            await asyncio.sleep(0.01)
-        assert client.is_closed  # before the loop ends
+        assert await _until_closed(client)  # a task on this loop, before its end
         return client
 
     aclient = asyncio.run(use_and_drop())
