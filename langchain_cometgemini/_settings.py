@@ -172,11 +172,9 @@ class RequestSettings(BaseModel):
     one declaration per setting, its ``Wire`` marker saying where it goes.
     """
 
-    # use_attribute_docstrings: the docstring under each field is its
-    # description (help(), model_fields, model_json_schema()).
-    model_config = ConfigDict(
-        populate_by_name=True, protected_namespaces=(), use_attribute_docstrings=True
-    )
+    # The docstring under each field is its description: chat_models sets it
+    # on ChatCometGemini's model_fields (_signature.describe_fields).
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
     model: Annotated[
         str, Wire("path", "models/{model}"), AfterValidator(check_model_id)

@@ -92,7 +92,11 @@ from langchain_cometgemini._settings import (
     SettingsTable,
     check_cached_content,
 )
-from langchain_cometgemini._signature import describe_fields, readable_signature
+from langchain_cometgemini._signature import (
+    attribute_docstrings,
+    describe_fields,
+    readable_signature,
+)
 from langchain_cometgemini._structured import response_format_trace, structured_output
 from langchain_cometgemini._tokens import estimate_tokens
 from langchain_cometgemini._tools import (
@@ -260,14 +264,13 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
     # base_url, clashing settings) would otherwise print every constructor
     # argument, the key among them. validate_assignment: ``llm.model = x``
     # is checked as the constructor checks it (so is model_copy(update=...)).
-    # use_attribute_docstrings: the docstring under each field is its
-    # description (help(), model_fields, model_json_schema()).
+    # The docstring under each field is its description (model_fields,
+    # help()): set by describe_fields below the class.
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
         hide_input_in_errors=True,
         validate_assignment=True,
-        use_attribute_docstrings=True,
     )
 
     # The request settings (model, temperature, ..., model_kwargs) are inherited
@@ -852,7 +855,14 @@ _SHOWN = (
     ),
     "rate_limiter",
 )
-describe_fields(ChatCometGemini, _BASE_FIELDS)
+describe_fields(
+    ChatCometGemini,
+    {
+        **_BASE_FIELDS,
+        **attribute_docstrings(RequestSettings),
+        **attribute_docstrings(ChatCometGemini),
+    },
+)
 _PER_CALL = _TABLE.call | _REQUEST_KEYS | _CALL_KEYS
 _FIXED = frozenset(ChatCometGemini.model_fields) - _PER_CALL
 ChatCometGemini.__signature__ = readable_signature(
