@@ -408,6 +408,11 @@ class Reply:
             if isinstance(recording, str | Path)
             else recording
         )
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                "a recording is a JSON object with response_json or "
+                f"response_sse; got {type(data).__name__}"
+            )
         if data.get("stream"):
             frames = data["response_sse"].split("\r\n\r\n")
             events = [f.encode() + b"\r\n\r\n" for f in frames if f.strip()]

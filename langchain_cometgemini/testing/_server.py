@@ -87,6 +87,13 @@ class GeminiEmulator:
 
     def queue(self, *replies: Reply | Mapping[str, Any]) -> GeminiEmulator:
         """Append answers served in order (dicts are recordings)."""
+        for reply in replies:
+            if isinstance(reply, list | tuple):
+                raise TypeError(
+                    "queue() takes replies one by one and was given a "
+                    f"{type(reply).__name__}: unpack it, emulator.queue(*replies) "
+                    "(Reply.long_decode returns a list of hops)"
+                )
         with self._lock:
             for reply in replies:
                 self._queue.append(

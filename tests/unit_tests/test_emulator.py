@@ -375,3 +375,17 @@ def test_gemini_emulator_fixture_is_importable_and_started() -> None:
         assert post(emu, {"contents": [user("hi")]}).status_code == 200
     finally:
         generator.close()
+
+
+def test_queueing_a_list_of_replies_names_the_mistake() -> None:
+    """``Reply.long_decode`` returns its hops as a list: queued without ``*``
+    it is refused with what to write, not a bare AttributeError at serving."""
+    emu = GeminiEmulator()
+    hops = Reply.long_decode("one", "two")
+    with pytest.raises(TypeError, match=r"emulator\.queue\(\*replies\)"):
+        emu.queue(hops)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="a recording is a JSON object"):
+        Reply.from_recording(["not", "a", "recording"])  # type: ignore[arg-type]
+    assert emu.pending == 0
+    emu.queue(*hops)
+    assert emu.pending == 2
