@@ -80,6 +80,8 @@ FLOOR_PYTHON ?= $(or $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/b
 VERSIONS := import sys, importlib.metadata as m; \
 	print("  Python", sys.version.split()[0], *(f"{d} {m.version(d)}" for d in \
 	("langchain-core", "httpx", "pydantic", "langchain", "langgraph")), sep=" | ")
+# The versions a venv holds, then the suites in it: $(call suites,VENV).
+suites = $(1)/bin/python -c '$(VERSIONS)' && $(1)/bin/python -m pytest $(SUITES) -q -p no:cacheprovider
 
 test-deps: ## the suites on the floors and on the newest releases of the runtime deps
 	@echo "== floor: runtime dependencies at their lowest versions ($(FLOOR_PYTHON))"
@@ -87,15 +89,13 @@ test-deps: ## the suites on the floors and on the newest releases of the runtime
 	$(FLOOR_PYTHON) -m venv --without-pip .venv-floor
 	$(PYTHON) -m pip --python .venv-floor/bin/python install --quiet -c $(FLOOR_LOCK) pip setuptools
 	.venv-floor/bin/python -m pip install --quiet --no-build-isolation -c $(FLOOR_LOCK) -e ".[test]"
-	.venv-floor/bin/python -c '$(VERSIONS)'
-	.venv-floor/bin/python -m pytest $(SUITES) -q -p no:cacheprovider
+	$(call suites,.venv-floor)
 	@echo "== newest: the newest releases the registry serves, no constraints ($(PYTHON))"
 	rm -rf .venv-newest
 	$(PYTHON) -m venv .venv-newest
 	.venv-newest/bin/python -m pip install --quiet --upgrade pip setuptools
 	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test]"
-	.venv-newest/bin/python -c '$(VERSIONS)'
-	.venv-newest/bin/python -m pytest $(SUITES) -q -p no:cacheprovider
+	$(call suites,.venv-newest)
 
 # Regenerate the lock files from pyproject.toml's extras (requirements/lock.py):
 # dev.txt for this Python, floor.txt for the floor Python. Commit both.
