@@ -8,20 +8,15 @@ validated by them: a wrong field name or shape fails here, not in service.
 from __future__ import annotations
 
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from google.genai import types as genai
 from packaging.version import Version
 from pydantic import BaseModel, ValidationError
 
-_LOCK = Path(__file__).resolve().parents[1] / "requirements" / "dev.txt"
-_LOCKED = next(
-    line.split("==")[1]
-    for line in _LOCK.read_text().splitlines()
-    if line.startswith("google-genai==")
-)
-STRICT = Version(version("google-genai")) >= Version(_LOCKED)
+from tests.locks import pins
+
+STRICT = Version(version("google-genai")) >= Version(pins("dev.txt")["google-genai"])
 """False on the floor run of ``make test-deps``: pydantic 2.10 holds
 google-genai to a release that predates the newest request fields."""
 
