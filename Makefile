@@ -130,8 +130,9 @@ format: $(STAMP) ## format and auto-fix
 demo: $(DEMO_STAMP) ## a short tour: chat, streaming, a tool call, structured output (offline without COMETAPI_KEY)
 	$(BIN)/python -m langchain_cometgemini.demo
 
+# The `ray` extra too: the `ray` case runs run_on_ray (bench/case_ray.py).
 bench: $(STAMP) ## benchmarks in bench/
-	$(PIP) -e ".[test,lint,bench]"
+	$(PIP) -e ".[test,lint,bench,ray]"
 	$(BIN)/python bench/run.py
 
 # Prompts per second of the bulk recipes on the emulator (docs/bulk.md).

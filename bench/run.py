@@ -29,6 +29,7 @@ import case_imports
 import case_inflight
 import case_latency
 import case_memory
+import case_ray
 from common import HERE
 from loopback import BenchServer
 from report import print_table, table
@@ -42,6 +43,7 @@ CASES: dict[str, Any] = {
     "inflight": case_inflight,
     "latency": case_latency,
     "memory": case_memory,
+    "ray": case_ray,
 }
 
 
