@@ -145,6 +145,13 @@ class ApiKey(httpx.Auth):
         request.headers[self._name] = self._prefix + self._key.get_secret_value()
         return request
 
+    @staticmethod
+    def pairs(key: ApiKey | None) -> tuple[tuple[str, str], ...]:
+        """The header ``key`` adds (none for None), for a request built by hand."""
+        if key is None:
+            return ()
+        return ((key._name, key._prefix + key._key.get_secret_value()),)
+
     def auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:

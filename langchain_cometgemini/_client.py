@@ -62,6 +62,7 @@ from langchain_cometgemini._retry import (
 )
 from langchain_cometgemini._sse import SSEDecoder
 from langchain_cometgemini._transport import (
+    AiohttpTransport,
     AsyncTransport,
     async_transport,
     is_httpx2_client,
@@ -139,6 +140,7 @@ class GeminiHTTP:
         # The key is written into each request as it is sent (see _auth).
         self._key = ApiKey.of(api_key, auth_header, default_headers)
         self._headers = _headers(default_headers)
+        self._header_list = list(self._headers.multi_items())  # the aiohttp lane
         self._urls: dict[tuple[str, str], tuple[str, httpx.URL]] = {}
         # Sent straight to the transport (see _open), so given here in full.
         self._extensions = {
@@ -308,7 +310,23 @@ class GeminiHTTP:
             return exc
 
     async def _aattempt(self, send: dict[str, Any]) -> Any:
-        """Async twin of :meth:`_attempt`."""
+        """Async twin of :meth:`_attempt`; our aiohttp pool reads in one step."""
+        direct = self._async_pair()[1]
+        if isinstance(direct, AiohttpTransport) and type(send["content"]) is bytes:
+            try:
+                response = await direct.post_whole(
+                    send["url"],
+                    [*self._header_list, *ApiKey.pairs(self._key)],
+                    send["content"],
+                    send.get("extensions", self._extensions)["timeout"],
+                    self.limits.max_response_bytes,
+                )
+                logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
+                if isinstance(response, httpx.Response) and not response.is_closed:
+                    return await self._aread(response)  # a coding left to httpx
+                return response
+            except httpx.HTTPError as exc:
+                return exc
         try:
             async with self._aopen(send) as response:
                 return await self._aread(response)

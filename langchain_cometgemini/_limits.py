@@ -9,6 +9,7 @@ lists them all.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ __all__ = [
     "abounded",
     "bounded",
     "exceeded",
+    "inflate",
+    "too_large",
 ]
 
 MAX_EVENT_BYTES = 64 << 20
@@ -54,7 +57,8 @@ def exceeded(what: str, limit: int, setting: str, unit: str = "bytes") -> str:
     )
 
 
-def _too_large(limit: int) -> GeminiResponseError:
+def too_large(limit: int) -> GeminiResponseError:
+    """The error for an answer past ``max_response_bytes``."""
     return GeminiResponseError(
         exceeded("The answer (decompressed)", limit, "max_response_bytes")
     )
@@ -70,7 +74,7 @@ def bounded(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
     for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         yield chunk
 
 
@@ -80,5 +84,39 @@ async def abounded(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[by
     async for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         yield chunk
+
+
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+"""The codings we ask for (``Accept-Encoding: gzip, deflate``), as zlib reads them."""
+
+
+def inflate(data: bytes, coding: str, limit: int) -> bytes | None:
+    """``data`` decoded from ``coding`` (gzip or deflate), or None for another.
+
+    Decoded as httpx decodes a whole body (a deflate body may come without
+    its zlib header; bytes after the gzip member are ignored), but never past
+    ``limit``: zlib stops there, so a gzip bomb costs ``limit`` bytes at most.
+    Raises ``zlib.error`` for a body that is not what its coding says.
+    """
+    wbits = _WBITS.get(coding)
+    if wbits is None:
+        return None
+    try:
+        return _inflate(data, wbits, limit)
+    except zlib.error:
+        if coding != "deflate":
+            raise
+        return _inflate(data, -zlib.MAX_WBITS, limit)  # raw deflate, no header
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    decoder = zlib.decompressobj(wbits)
+    out = decoder.decompress(data, limit + 1)
+    if len(out) > limit or decoder.unconsumed_tail:
+        raise too_large(limit)
+    out += decoder.flush()
+    if len(out) > limit:
+        raise too_large(limit)
+    return out

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Generator
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import httpx
 
@@ -45,7 +45,15 @@ from langchain_cometgemini._errors import (
 from langchain_cometgemini._json import loads
 from langchain_cometgemini._request_keys import SERVICE_TIER_HEADER
 
-__all__ = ["DELIVER", "PEEK", "SEND", "SERVED_TIER", "RetryPolicy", "backoff"]
+__all__ = [
+    "DELIVER",
+    "PEEK",
+    "SEND",
+    "SERVED_TIER",
+    "RetryPolicy",
+    "Whole",
+    "backoff",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +65,19 @@ PEEK: Final = "peek"
 """Command (streams): send back the next event (``None`` when there is none)."""
 
 Command = Any  # SEND, DELIVER, PEEK, or a float: seconds to wait, then go on
-Outcome = Any  # httpx.Response, httpx.HTTPError, an event dict, or None
+Outcome = Any  # httpx.Response, Whole, httpx.HTTPError, an event dict, or None
+
+
+class Whole(NamedTuple):
+    """A unary answer read whole without an ``httpx.Response`` (the aiohttp
+    lane, ``_transport.AiohttpTransport.post_whole``): what the policy reads.
+    """
+
+    status_code: int
+    headers: Any  # looked up case-insensitively with .get
+    content: bytes
+
+
 Flow = Generator[Command, Outcome, Any]
 
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -106,7 +126,7 @@ def retryable(error: Exception) -> bool:
     return isinstance(error, GeminiConnectionError)
 
 
-def decode_json(response: httpx.Response) -> dict[str, Any]:
+def decode_json(response: httpx.Response | Whole) -> dict[str, Any]:
     """The JSON object of a read unary answer, or :class:`GeminiResponseError`."""
     try:
         data = loads(response.content)
@@ -189,7 +209,10 @@ class RetryPolicy:
         attempt = 0
         while True:
             outcome = yield SEND
-            if isinstance(outcome, httpx.Response) and outcome.status_code == 200:
+            if (
+                isinstance(outcome, httpx.Response | Whole)
+                and outcome.status_code == 200
+            ):
                 tier = outcome.headers.get(SERVICE_TIER_HEADER)
                 if streaming:
                     # The first event decides: an error event is a failure.

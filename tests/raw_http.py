@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 
 def read_request(conn: socket.socket) -> tuple[bytes, bytes]:
@@ -19,3 +20,34 @@ def read_request(conn: socket.socket) -> tuple[bytes, bytes]:
     while len(body) < length:
         body += conn.recv(65536)
     return head, body
+
+
+class CannedServer:
+    """Answers every POST with ``status``, ``body`` and ``coding`` (settable
+    between requests, one connection each); notes each request's head."""
+
+    def __init__(self, body: bytes, coding: str = "identity") -> None:
+        self.status, self.body, self.coding = 200, body, coding
+        self.heads: list[bytes] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                return
+            with conn:
+                head, _ = read_request(conn)
+                self.heads.append(head.lower())
+                conn.sendall(
+                    b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\n"
+                    b"content-encoding: %s\r\nconnection: close\r\n"
+                    b"content-length: %d\r\n\r\n%s"
+                    % (self.status, self.coding.encode(), len(self.body), self.body)
+                )
+
+    def close(self) -> None:
+        self._socket.close()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -19,7 +17,7 @@ import pytest
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini.testing import GeminiEmulator, Reply
-from tests.raw_http import read_request
+from tests.raw_http import CannedServer
 
 ANSWER = {
     "candidates": [
@@ -29,13 +27,6 @@ ANSWER = {
         }
     ]
 }
-
-
-@pytest.fixture
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
@@ -69,38 +60,10 @@ async def test_a_given_client_keeps_its_event_hooks(
     ]
 
 
-class GzipServer:
-    """Answers every POST with a gzip-compressed Gemini answer; notes headers."""
-
-    def __init__(self) -> None:
-        self.request_heads: list[bytes] = []
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self._socket.accept()
-            except OSError:
-                return
-            with conn:
-                head, _ = read_request(conn)
-                self.request_heads.append(head.lower())
-                payload = gzip.compress(json.dumps(ANSWER).encode())
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                    b"content-encoding: gzip\r\nconnection: close\r\n"
-                    b"content-length: %d\r\n\r\n%s" % (len(payload), payload)
-                )
-
-    def close(self) -> None:
-        self._socket.close()
-
-
 @pytest.fixture
-def gzip_server() -> Iterator[GzipServer]:
-    server = GzipServer()
+def gzip_server() -> Iterator[CannedServer]:
+    """Answers every POST with a gzip-compressed Gemini answer."""
+    server = CannedServer(gzip.compress(json.dumps(ANSWER).encode()), "gzip")
     yield server
     server.close()
 
@@ -108,12 +71,12 @@ def gzip_server() -> Iterator[GzipServer]:
 @pytest.mark.usefixtures("no_proxy_env")
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 async def test_compressed_answers_are_decoded(
-    gzip_server: GzipServer, asynchronous: bool
+    gzip_server: CannedServer, asynchronous: bool
 ) -> None:
     llm = ChatCometGemini(api_key="k", base_url=gzip_server.url)
     message = await llm.ainvoke("hi") if asynchronous else llm.invoke("hi")
     assert message.text == "squeezed"
-    (head,) = gzip_server.request_heads
+    (head,) = gzip_server.heads
     assert b"accept-encoding: gzip, deflate" in head
     assert b"x-goog-api-key: k" in head
 
@@ -121,7 +84,7 @@ async def test_compressed_answers_are_decoded(
 @pytest.mark.usefixtures("no_proxy_env")
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 async def test_proxy_from_the_environment_is_used(
-    gzip_server: GzipServer, monkeypatch: pytest.MonkeyPatch, asynchronous: bool
+    gzip_server: CannedServer, monkeypatch: pytest.MonkeyPatch, asynchronous: bool
 ) -> None:
     # The loopback server stands in for the proxy: it gets the absolute URL.
     monkeypatch.setenv("HTTP_PROXY", gzip_server.url)
@@ -129,5 +92,5 @@ async def test_proxy_from_the_environment_is_used(
         llm = ChatCometGemini(api_key="k", base_url="http://gemini.invalid")
     message = await llm.ainvoke("hi") if asynchronous else llm.invoke("hi")
     assert message.text == "squeezed"
-    (head,) = gzip_server.request_heads
+    (head,) = gzip_server.heads
     assert head.startswith(b"post http://gemini.invalid/v1beta/models/")
