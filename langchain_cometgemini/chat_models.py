@@ -32,7 +32,8 @@ from langchain_core.language_models.chat_models import (
 )
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
+from langchain_core.runnables.config import get_config_list
 from langchain_core.utils import secret_from_env
 from pydantic import (
     AfterValidator,
@@ -46,7 +47,7 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_cometgemini import _protocol
+from langchain_cometgemini import _direct, _protocol
 from langchain_cometgemini._arguments import (
     check_base_url_path,
     normalize_timeout,
@@ -639,7 +640,67 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         results = await asyncio.gather(*(self.http.afetch(u, budget) for u in urls))
         return dict(zip(urls, results, strict=True))
 
-    # -- the four entry points ----------------------------------------------
+    # -- the entry points ---------------------------------------------------
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """langchain-core's ``invoke``; with nobody listening, straight to
+        :meth:`_generate` (``_direct``: the same answer, a fraction of the CPU).
+        """
+        config = ensure_config(config)
+        if not _direct.direct(self, config, kwargs):
+            return super().invoke(input, config, stop=stop, **kwargs)
+        messages = _direct.messages(self, input)
+        return _direct.answer(self._generate(messages, stop, **kwargs), config)
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async twin of :meth:`invoke`."""
+        config = ensure_config(config)
+        if not _direct.direct(self, config, kwargs):
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
+        messages = _direct.messages(self, input)
+        return _direct.answer(await self._agenerate(messages, stop, **kwargs), config)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
+        """langchain-core's ``abatch``, with at most ``max_concurrency`` calls
+        (and tasks) alive at once (see ``_direct.gather_bounded``).
+        """
+        configs = get_config_list(config, len(inputs))
+        limit = configs[0].get("max_concurrency") if configs else None
+        if limit is None or limit < 1:
+            return await super().abatch(
+                inputs, config, return_exceptions=return_exceptions, **kwargs
+            )
+
+        async def one(index: int) -> Any:  # an exception too, if asked
+            try:
+                return await self.ainvoke(inputs[index], configs[index], **kwargs)
+            except Exception as exc:
+                if return_exceptions:
+                    return exc
+                raise
+
+        return await _direct.gather_bounded(limit, len(inputs), one)
 
     def _generate(
         self,
