@@ -290,13 +290,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         httpx to decode as it streams.
         """
         answer = await self._post(None, url, headers, body, timeout)
+        coding = answer.headers.get("content-encoding", "").strip().lower()
+        coded = coding not in ("", "identity")
         try:
-            raw = await _read(answer, limit)
+            # A compressed body may be a little larger than what it holds
+            # (incompressible data); ``limit`` applies to what it holds.
+            raw = await _read(answer, limit + (limit >> 6) + 1024 if coded else limit)
         finally:
             answer.release()
-        coding = answer.headers.get("content-encoding", "").strip().lower()
         raw_headers = answer.raw_headers
-        if coding and coding != "identity":
+        if coded:
             try:
                 decoded = inflate(raw, coding, limit)
             except zlib.error as exc:  # as httpx's decoders report it

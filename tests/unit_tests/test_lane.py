@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -131,6 +132,24 @@ async def test_max_response_bytes_holds_for_every_coding(
     assert lane == httpx_pool
     assert lane[0] is GeminiResponseError
     assert "max_response_bytes" in lane[1]
+
+
+@pytest.mark.usefixtures("no_proxy_env")
+async def test_the_limit_counts_what_a_compressed_body_holds(
+    server: CannedServer,
+) -> None:
+    """Stored (level 0) gzip is a little larger than what it holds, as
+    incompressible data is: an answer of exactly ``max_response_bytes``
+    passes, as on httpx's path."""
+    noise = os.urandom(3000).hex()
+    answer = json.dumps(
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": noise}]}}]}
+    ).encode()
+    server.coding, server.body = "gzip", gzip.compress(answer, compresslevel=0)
+    assert len(server.body) > len(answer)
+    lane, httpx_pool = await _both(server, max_response_bytes=len(answer))
+    assert lane == httpx_pool
+    assert lane[0] == noise
 
 
 @pytest.mark.usefixtures("no_proxy_env")
