@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import traceback
 from typing import Any
 
@@ -23,7 +24,10 @@ from pydantic import SecretStr, ValidationError
 
 from langchain_cometgemini import ChatCometGemini
 from langchain_cometgemini._auth import ApiKey, check_key
-from langchain_cometgemini._errors import GeminiAuthenticationError
+from langchain_cometgemini._errors import (
+    GeminiAuthenticationError,
+    GeminiConnectionError,
+)
 from langchain_cometgemini.testing import GeminiEmulator, Reply
 
 KEY = "sk-door-SECRET-7d1e0c"
@@ -86,6 +90,29 @@ def test_traceback_with_locals_on_a_401_holds_no_key(
     assert len(emulator.requests) == 1
     sent = emulator.requests[0].headers
     assert KEY in (sent.get("x-goog-api-key", "") + sent.get("authorization", ""))
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_traceback_with_locals_on_a_refused_connection_holds_no_key(
+    call: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A transport error is raised inside the transport, whose frames hold
+    the request's headers: none of them may reach the caller's traceback."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    llm = ChatCometGemini(
+        api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_retries=0
+    )
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(GeminiConnectionError) as info,
+    ):
+        CALLS[call](llm)
+    shown = _shown(info.value)
+    assert "Could not complete the request" in shown
+    assert KEY not in shown
+    assert KEY not in caplog.text
 
 
 def test_a_refused_plain_string_key_is_hidden_from_the_error() -> None:
