@@ -36,7 +36,7 @@ SYNC_LEVELS = (1, 16, 64)
 # prompt at 256 in flight, gets fewer.
 PROMPTS = 4096
 SLOW = {"httpx": 1024}
-ROUNDS = 2
+ROUNDS = 3
 OURS = ("abatch", "run_bulk")
 NO_IO = "noio"  # abatch with the answer handed over without any HTTP
 FLOORS = ("httpx", "httpx2", "aiohttp")

@@ -73,6 +73,9 @@ def direct(
 
 def messages(model: BaseChatModel, given: Any) -> list[BaseMessage]:
     """The messages ``_generate`` sees for the input ``given``, as in langchain-core."""
+    if type(given) is list and all(isinstance(m, BaseMessage) for m in given):
+        return _normalize_messages(given)  # what the round trip through
+        # ChatPromptValue would give: the same messages, in a new list
     return _normalize_messages(model._convert_input(given).to_messages())
 
 

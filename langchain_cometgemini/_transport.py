@@ -190,6 +190,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._session: Any = None
         self._urls: dict[str, Any] = {}
+        self._timeouts: dict[tuple[float | None, ...], Any] = {}
 
     def _open_session(self) -> Any:
         import aiohttp
@@ -219,6 +220,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             found = self._urls[text] = yarl.URL(text, encoded=True)
         return found
 
+    def _timeout(self, given: Mapping[str, float | None]) -> Any:
+        """The aiohttp timeouts for httpx's timeout extension (made once each)."""
+        key = (given.get("pool"), given.get("connect"), given.get("read"))
+        found = self._timeouts.get(key)
+        if found is None:
+            import aiohttp
+
+            if len(self._timeouts) > 64:  # many per-call timeouts: start over
+                self._timeouts.clear()
+            found = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=key[0], sock_connect=key[1], sock_read=key[2]
+            )
+        return found
+
     async def _post(
         self,
         request: httpx.Request | None,
@@ -228,8 +243,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout: Mapping[str, float | None],
     ) -> Any:
         """Send; aiohttp's response, its head read, transport errors as httpx's."""
-        import aiohttp
-
         session = self._session or self._open_session()
         # A pinned media download goes to an address with the host name kept
         # for TLS (httpcore's ``sni_hostname``; _media_guard.pinned).
@@ -243,12 +256,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=headers,
                 data=data,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
+                timeout=self._timeout(timeout),
                 **extra,
             )
 
