@@ -74,8 +74,8 @@ def direct(
 def messages(model: BaseChatModel, given: Any) -> list[BaseMessage]:
     """The messages ``_generate`` sees for the input ``given``, as in langchain-core."""
     if type(given) is list and all(isinstance(m, BaseMessage) for m in given):
-        return _normalize_messages(given)  # what the round trip through
-        # ChatPromptValue would give: the same messages, in a new list
+        # What the round trip through ChatPromptValue gives: these messages.
+        return _normalize_messages(given)
     return _normalize_messages(model._convert_input(given).to_messages())
 
 
@@ -83,6 +83,7 @@ def answer(result: ChatResult, config: Mapping[str, Any]) -> AIMessage:
     """The first generation's message, finished as langchain-core finishes it."""
     generation = result.generations[0]
     message = generation.message
+    assert isinstance(message, AIMessage)
     if message.id is None:
         run_id: UUID = config.get("run_id") or uuid7()
         message.id = f"{_ID_PREFIX}-{run_id}-0"
@@ -90,7 +91,6 @@ def answer(result: ChatResult, config: Mapping[str, Any]) -> AIMessage:
     if len(result.generations) == 1 and result.llm_output is not None:
         metadata = {**result.llm_output, **metadata}
     message.response_metadata = metadata
-    assert isinstance(message, AIMessage)
     return message
 
 

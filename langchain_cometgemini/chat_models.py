@@ -689,7 +689,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         limit = configs[0].get("max_concurrency") if configs else None
         if limit is None or limit < 1:
             return await super().abatch(
-                inputs, config, return_exceptions=return_exceptions, **kwargs
+                inputs, configs, return_exceptions=return_exceptions, **kwargs
             )
 
         async def one(index: int) -> Any:  # an exception too, if asked

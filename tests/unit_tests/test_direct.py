@@ -51,7 +51,7 @@ def _fields(message: AIMessage) -> Any:
     )
 
 
-def _models(answer: dict[str, Any], **settings: Any) -> ChatCometGemini:
+def _model(answer: dict[str, Any], **settings: Any) -> ChatCometGemini:
     def reply(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=answer)
 
@@ -91,7 +91,7 @@ def machinery(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 @pytest.mark.parametrize("answer", ANSWERS)
 def test_direct_equals_machinery(answer: dict[str, Any], machinery: list[str]) -> None:
-    llm = _models(answer)
+    llm = _model(answer)
     config: Any = {"run_id": RUN_ID}
     direct = llm.invoke("hi", config)
     assert machinery == []
@@ -111,7 +111,7 @@ def test_message_id_is_a_fresh_run_id_without_one() -> None:
     """Without a ``responseId`` (relays drop it) the id names the run."""
     answer = dict(recordings.load("test_google_model__0")["response_json"])
     del answer["responseId"]
-    llm = _models(answer)
+    llm = _model(answer)
     first, second = llm.invoke("hi"), llm.invoke("hi")
     assert first.id is not None and second.id is not None
     assert first.id != second.id
@@ -123,7 +123,7 @@ def test_message_id_is_a_fresh_run_id_without_one() -> None:
 
 def test_a_tracer_sees_the_call() -> None:
     """A tracer set by context (as LangSmith's is) gets the run: long path."""
-    llm = _models(recordings.load("test_google_model__0")["response_json"])
+    llm = _model(recordings.load("test_google_model__0")["response_json"])
     with collect_runs() as runs:
         llm.invoke("hi")
         asyncio.run(llm.ainvoke("hi"))
@@ -146,7 +146,7 @@ def test_a_tracer_sees_the_call() -> None:
 def test_what_could_differ_takes_the_long_path(
     settings: dict[str, Any], machinery: list[str]
 ) -> None:
-    llm = _models(recordings.load("test_google_model__0")["response_json"], **settings)
+    llm = _model(recordings.load("test_google_model__0")["response_json"], **settings)
     assert llm.invoke("hi").text == "Hello! How can I help you today?"
     assert asyncio.run(llm.ainvoke("hi")).text == "Hello! How can I help you today?"
     assert machinery == ["generate", "agenerate"]
@@ -178,7 +178,7 @@ def test_structured_output_goes_direct(machinery: list[str]) -> None:
             }
         ]
     }
-    llm = _models(answer)
+    llm = _model(answer)
     assert llm.with_structured_output(City).invoke("hi") == City(name="Paris")
     assert machinery == []
 
@@ -212,12 +212,8 @@ class _Counting:
         return await self.llm.abatch(*args, **kwargs)
 
 
-def _counting() -> _Counting:
-    return _Counting()
-
-
 async def test_abatch_keeps_order_and_max_concurrency() -> None:
-    llm = _counting()
+    llm = _Counting()
     inputs = [f"p{i}" for i in range(50)]
     tasks_before = len(asyncio.all_tasks())
     out = await llm.abatch(inputs, {"max_concurrency": 4})
@@ -227,7 +223,7 @@ async def test_abatch_keeps_order_and_max_concurrency() -> None:
 
 
 async def test_abatch_makes_no_more_tasks_than_max_concurrency() -> None:
-    llm = _counting()
+    llm = _Counting()
     seen: list[int] = []
 
     async def spy() -> None:
@@ -243,7 +239,7 @@ async def test_abatch_makes_no_more_tasks_than_max_concurrency() -> None:
 
 
 async def test_abatch_return_exceptions_puts_each_in_its_place() -> None:
-    llm = _counting()
+    llm = _Counting()
     out = await llm.abatch(
         ["a", "boom", "c"], {"max_concurrency": 2}, return_exceptions=True
     )
@@ -251,7 +247,7 @@ async def test_abatch_return_exceptions_puts_each_in_its_place() -> None:
 
 
 async def test_abatch_first_failure_raises_and_starts_nothing_more() -> None:
-    llm = _counting()
+    llm = _Counting()
     inputs = ["boom", *(f"p{i}" for i in range(100))]
     with pytest.raises(ValueError, match="boom"):
         await llm.abatch(inputs, {"max_concurrency": 2})
@@ -261,14 +257,14 @@ async def test_abatch_first_failure_raises_and_starts_nothing_more() -> None:
 
 
 async def test_abatch_without_max_concurrency_is_langchain_cores() -> None:
-    llm = _counting()
+    llm = _Counting()
     out = await llm.abatch(["a", "b"], [{}, {"tags": ["x"]}])
     assert [m.content for m in out] == ["a", "b"]
     assert llm.most == 2
 
 
 async def test_abatch_per_input_configs_reach_each_call() -> None:
-    llm = _models(recordings.load("test_google_model__0")["response_json"])
+    llm = _model(recordings.load("test_google_model__0")["response_json"])
     with collect_runs() as runs:
         await llm.abatch(
             ["a", "b"],
