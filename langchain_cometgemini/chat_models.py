@@ -9,6 +9,7 @@ structured output in ``_structured``, the local token estimate in ``_tokens``
 from __future__ import annotations
 
 import asyncio
+import operator
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -143,6 +144,29 @@ _REQUEST_KEYS = frozenset({"tools", "tool_config", "tool_choice"})
 # ``timeout`` bounds this call's HTTP request; ``stream_usage`` (OpenAI's
 # switch for usage in streams) overrides the field of that name.
 _CALL_KEYS = frozenset({"timeout", "stream_usage"})
+
+
+# The fields the HTTP layer is built from, in the order ``GeminiHTTP.settings``
+# keeps them (compared on every call: a changed one builds a new layer).
+_HTTP_FIELDS = (
+    "base_url",
+    "api_key",
+    "timeout",
+    "max_retries",
+    "default_headers",
+    "http_client",
+    "http_async_client",
+    "auth_header",
+    "allow_private_media_urls",
+    "max_event_bytes",
+    "max_response_bytes",
+    "max_media_bytes",
+    "max_call_pieces",
+    "max_connections",
+    "max_keepalive_connections",
+    "async_transport",
+)
+_http_settings = operator.itemgetter(*_HTTP_FIELDS)
 
 
 class _Call(NamedTuple):
@@ -511,48 +535,35 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         settings share one connection pool. The check compares a few values,
         identity first: well under a microsecond a call.
         """
-        v = self.__dict__
-        settings = (
-            v["base_url"],
-            v["api_key"],
-            v["timeout"],
-            v["max_retries"],
-            v["default_headers"],
-            v["http_client"],
-            v["http_async_client"],
-            v["auth_header"],
-            v["allow_private_media_urls"],
-            v["max_event_bytes"],
-            v["max_response_bytes"],
-            v["max_media_bytes"],
-            v["max_call_pieces"],
-            v["max_connections"],
-            v["max_keepalive_connections"],
-            v["async_transport"],
-        )
+        settings = _http_settings(self.__dict__)
         http: GeminiHTTP | None = self.__pydantic_private__["_http"]  # type: ignore[index]
         if http is None or http.settings != settings:
-            url, key, timeout, retries, headers, client, aclient, auth, media = (
-                settings[:9]
-            )
+            v = dict(zip(_HTTP_FIELDS, settings, strict=True))
             # A copy of the headers: a change made to the dict in place shows.
-            headers = None if headers is None else dict(headers)
+            if v["default_headers"] is not None:
+                v["default_headers"] = dict(v["default_headers"])
             http = self._http = GeminiHTTP(
-                base_url=url,
-                api_key=key,
-                timeout=timeout,
-                max_retries=retries,
-                default_headers=headers,
-                client=client,
-                async_client=aclient,
-                settings=(*settings[:4], headers, *settings[5:]),
-                auth_header=auth,
-                allow_private_media=media,
-                limits=Limits(*settings[9:13]),
-                pool_limits=httpx.Limits(
-                    max_connections=settings[13], max_keepalive_connections=settings[14]
+                base_url=v["base_url"],
+                api_key=v["api_key"],
+                timeout=v["timeout"],
+                max_retries=v["max_retries"],
+                default_headers=v["default_headers"],
+                client=v["http_client"],
+                async_client=v["http_async_client"],
+                settings=tuple(v.values()),
+                auth_header=v["auth_header"],
+                allow_private_media=v["allow_private_media_urls"],
+                limits=Limits(
+                    max_event_bytes=v["max_event_bytes"],
+                    max_response_bytes=v["max_response_bytes"],
+                    max_media_bytes=v["max_media_bytes"],
+                    max_call_pieces=v["max_call_pieces"],
                 ),
-                transport=settings[15],
+                pool_limits=httpx.Limits(
+                    max_connections=v["max_connections"],
+                    max_keepalive_connections=v["max_keepalive_connections"],
+                ),
+                transport=v["async_transport"],
             )
         return http
 
