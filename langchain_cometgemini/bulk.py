@@ -223,6 +223,30 @@ def append_line(handle: Any, record: dict[str, Any]) -> None:
     handle.flush()
 
 
+def record_failure(
+    summary: BulkSummary,
+    item_id: ItemId,
+    message: str,
+    *,
+    fatal: bool,
+    streak: int,
+    stop_after: int,
+) -> int:
+    """Note ``item_id``'s failure in ``summary``; return the new count of
+    failures in a row that no retry can fix (``fatal``: :func:`unfixable`,
+    else the count starts again). At ``stop_after`` it sets
+    ``summary.stopped``. Shared by :func:`run_bulk` and ``run_on_ray``.
+    """
+    summary.failed[item_id] = message
+    streak = streak + 1 if fatal else 0
+    if streak >= stop_after and not summary.stopped:
+        summary.stopped = (
+            f"{streak} requests in a row failed with an error no retry can "
+            f"fix; the last: {message}"
+        )
+    return streak
+
+
 async def run_bulk(
     runnable: Runnable[Any, Any],
     items: Iterable[tuple[ItemId, Any]],
@@ -264,9 +288,10 @@ async def run_bulk(
     bar = progress_bar(progress, total)
     run_config: RunnableConfig = {**(config or {}), "max_concurrency": max_concurrency}
     pending = pending_items(items, done, summary)
-    streak: list[str] = []  # unfixable failures in a row
+    streak = 0  # unfixable failures in a row
 
     async def worker(handle: Any) -> None:
+        nonlocal streak
         # One shared iterator: each worker takes the next item when free.
         for item_id, value in pending:
             if summary.stopped:
@@ -274,22 +299,19 @@ async def run_bulk(
             try:
                 output = await runnable.ainvoke(value, run_config)
             except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}"
-                summary.failed[item_id] = message
-                if unfixable(exc):
-                    streak.append(message)
-                else:
-                    streak.clear()
-                if len(streak) >= stop_after and not summary.stopped:
-                    summary.stopped = (
-                        f"{len(streak)} requests in a row failed with an error no "
-                        f"retry can fix; the last: {message}"
-                    )
+                streak = record_failure(
+                    summary,
+                    item_id,
+                    f"{type(exc).__name__}: {exc}",
+                    fatal=unfixable(exc),
+                    streak=streak,
+                    stop_after=stop_after,
+                )
             else:
                 append_line(handle, {"id": item_id, **to_record(output)})
                 summary.answered += 1
                 summary.written += 1
-                streak.clear()
+                streak = 0
             bar.update(1)
 
     try:

@@ -35,6 +35,7 @@ from langchain_cometgemini.bulk import (
     pending_items,
     progress_bar,
     quota_rate_limiter,
+    record_failure,
     unfixable,
 )
 
@@ -175,13 +176,14 @@ def run_on_ray(
                     strict=True,
                 ):
                     if error:
-                        summary.failed[item_id] = error
-                        streak = streak + 1 if fatal else 0
-                        if streak >= stop_after and not summary.stopped:
-                            summary.stopped = (
-                                f"{streak} requests in a row failed with an error "
-                                f"no retry can fix; the last: {error}"
-                            )
+                        streak = record_failure(
+                            summary,
+                            item_id,
+                            error,
+                            fatal=fatal,
+                            streak=streak,
+                            stop_after=stop_after,
+                        )
                     else:
                         append_line(handle, {"id": item_id, **json.loads(record)})
                         summary.answered += 1

@@ -23,7 +23,12 @@ from typing import Any
 import pytest
 
 from langchain_cometgemini import ChatCometGemini
-from langchain_cometgemini.bulk import run_bulk, run_bulk_sync
+from langchain_cometgemini.bulk import (
+    BulkSummary,
+    record_failure,
+    run_bulk,
+    run_bulk_sync,
+)
 from langchain_cometgemini.testing import GeminiEmulator, RecordedRequest, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,6 +185,34 @@ def test_a_context_overflow_is_one_prompts_problem(tmp_path: Path) -> None:
         summary = run_bulk_sync(llm, items, tmp_path / "a.jsonl", max_concurrency=2)
     assert summary.stopped is None
     assert len(summary.failed) == 12
+
+
+def test_the_streak_rule_run_bulk_and_run_on_ray_share() -> None:
+    """``record_failure`` is the whole stop rule of both runners (Ray's own
+    path needs a cluster): a fixable failure starts the count again, the
+    ``stop_after``-th unfixable one in a row stops the run, naming it."""
+    summary = BulkSummary()
+    streak = 0
+    for item_id, fatal in [(1, True), (2, True), (3, False), (4, True), (5, True)]:
+        streak = record_failure(
+            summary,
+            item_id,
+            f"error {item_id}",
+            fatal=fatal,
+            streak=streak,
+            stop_after=3,
+        )
+    assert (streak, summary.stopped) == (2, None)
+    assert summary.failed == {i: f"error {i}" for i in range(1, 6)}
+    streak = record_failure(
+        summary, 6, "error 6", fatal=True, streak=streak, stop_after=3
+    )
+    assert summary.stopped == (
+        "3 requests in a row failed with an error no retry can fix; the last: error 6"
+    )
+    record_failure(summary, 7, "error 7", fatal=True, streak=streak, stop_after=3)
+    assert summary.stopped is not None and summary.stopped.endswith("error 6")
+    assert not summary.ok
 
 
 # -- optional dependencies ----------------------------------------------------
