@@ -91,10 +91,11 @@ class GeminiActor:
             if isinstance(output, Exception):
                 records.append("")
                 errors.append(f"{type(output).__name__}: {output}")
+                fatal.append(unfixable(output))
             else:
                 records.append(json.dumps(self.to_record(output), ensure_ascii=False))
                 errors.append("")
-            fatal.append(unfixable(output) if isinstance(output, Exception) else False)
+                fatal.append(False)
         return {"id": ids, "record": records, "error": errors, "unfixable": fatal}
 
 
