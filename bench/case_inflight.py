@@ -159,10 +159,6 @@ def _at(result: dict[str, Any], impl: str, level: int) -> float | None:
     return None if value is None else float(value)
 
 
-def _ratio(top: float | None, bottom: float | None) -> float | None:
-    return top / bottom if top is not None and bottom else None
-
-
 def _row(metric: str, label: str, floor: float | None, ours: float | None) -> Row:
     ratio = ours / floor if ours is not None and floor else None
     return Row(metric, label, floor, ours, ratio, unit=" ms")
@@ -198,21 +194,22 @@ def rows(result: dict[str, Any]) -> list[Row]:
             None if mine is None or alone is None else mine - alone,
         )
     )
-    for metric, label, floor, ours in (
-        ("abatch.at_one", "abatch at 1 in flight vs bare httpx at 1", "httpx", 1),
-        ("batch.flat", "sync batch at 64 in flight vs at 1", "batch", 64),
-    ):
-        mine = "abatch" if ours == 1 else "batch"
-        out.append(
-            _row(
-                f"inflight.{metric}",
-                f"{label} (ms)",
-                _at(result, floor, 1),
-                _at(result, mine, ours),
-            )
-        )
+    out += [
+        _row(
+            "inflight.abatch.at_one",
+            "abatch at 1 in flight vs bare httpx at 1 (ms)",
+            _at(result, "httpx", 1),
+            _at(result, "abatch", 1),
+        ),
+        _row(
+            "inflight.batch.flat",
+            "sync batch at 64 in flight vs at 1 (ms)",
+            _at(result, "batch", 1),
+            _at(result, "batch", 64),
+        ),
+    ]
     for level in LEVELS:
-        for impl in (*OURS, "noio", "httpx", "httpx2", "batch"):
+        for impl in (*OURS, NO_IO, "httpx", "httpx2", "batch"):
             value = _at(result, impl, level)
             if value is not None:
                 out.append(
