@@ -7,19 +7,32 @@ import threading
 
 
 def read_request(conn: socket.socket) -> tuple[bytes, bytes]:
-    """Read one request with a ``Content-Length`` body: (head, body)."""
+    """Read one request: (head, body), the body as long as its
+    ``Content-Length`` (none: empty). ``ConnectionError`` when the client
+    hangs up before the whole request came.
+    """
     data = b""
     while b"\r\n\r\n" not in data:
-        data += conn.recv(65536)
+        data += _recv(conn)
     head, _, body = data.partition(b"\r\n\r\n")
     length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
     )
     while len(body) < length:
-        body += conn.recv(65536)
+        body += _recv(conn)
     return head, body
+
+
+def _recv(conn: socket.socket) -> bytes:
+    piece = conn.recv(65536)
+    if not piece:
+        raise ConnectionError("the client hung up in the middle of a request")
+    return piece
 
 
 class CannedServer:

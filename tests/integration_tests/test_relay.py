@@ -31,6 +31,7 @@ from langchain_cometgemini._errors import (
     GeminiServerError,
     GeminiStreamError,
 )
+from tests.raw_http import read_request
 from tests.recordings import events, load, text_of
 
 KEY = "sk-relay-test-key-3141"
@@ -98,20 +99,15 @@ class Server:
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                piece = conn.recv(65536)
-                if not piece:
-                    return
-                data += piece
-            head, _, body = data.partition(b"\r\n\r\n")
+            try:
+                head, _ = read_request(conn)
+            except ConnectionError:
+                return
             lines = head.decode().split("\r\n")
             headers = {}
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-            while len(body) < int(headers.get("content-length", 0)):
-                body += conn.recv(65536)
             self.seen.append((lines[0].split(" ")[1], headers))
             answer = self.script.pop(0) if self.script else http(500, b"unscripted")
             with contextlib.suppress(OSError):  # the client may hang up early
