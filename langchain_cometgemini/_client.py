@@ -165,7 +165,7 @@ class GeminiHTTP:
         self.pools = Pools(
             lambda: _own_sync(pool_limits), lambda: _own_async(pool_limits, transport)
         )
-        weakref.finalize(self, self.pools.close_soon)
+        weakref.finalize(self, self.pools.close, drive=False)
 
     def __repr__(self) -> str:  # never show the headers: they hold the key
         return f"GeminiHTTP(root={self.root!r})"

@@ -94,39 +94,31 @@ class Pools:
                     closer.asend(None).send(None)
         return entry
 
-    def _take(self) -> tuple[Made | None, list[tuple[Any, _Loop]]]:
+    def _take(self) -> list[tuple[asyncio.AbstractEventLoop, _Loop]]:
+        """Forget every pool: the sync one closed here, the async ones returned
+        (each to be closed on its own loop).
+        """
         with self._lock:
             made, self._sync = self._sync, None
             loops, self._loops = list(self._loops.items()), {}
-        return made, loops
+        if made is not None:
+            made[0].close()
+        return loops
 
-    def close(self) -> None:
+    def close(self, *, drive: bool = True) -> None:
         """Close every pool; async ones on their own loops (see the module doc).
 
         A loop at rest (not running, not closed) is run until its client is
         closed, unless this thread runs another loop: then its shutdown does it.
+        ``drive=False`` (a finalizer) never runs a loop, only schedules.
         """
-        made, loops = self._take()
-        if made is not None:
-            made[0].close()
-        for loop, entry in loops:
-            _close_on(loop, entry.closer, drive=True)
-
-    def close_soon(self) -> None:
-        """:meth:`close` for a finalizer: never runs a loop, only schedules."""
-        made, loops = self._take()
-        if made is not None:
-            made[0].close()
-        for loop, entry in loops:
-            _close_on(loop, entry.closer, drive=False)
+        for loop, entry in self._take():
+            _close_on(loop, entry.closer, drive=drive)
 
     async def aclose(self) -> None:
         """Close every pool; the running loop's client before returning."""
         current = asyncio.get_running_loop()
-        made, loops = self._take()
-        if made is not None:
-            made[0].close()
-        for loop, entry in loops:
+        for loop, entry in self._take():
             if loop is current:
                 await entry.closer.aclose()
             else:
