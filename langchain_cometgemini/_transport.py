@@ -83,7 +83,8 @@ def async_transport(kind: AsyncTransport, limits: httpx.Limits) -> Any:
 
 def is_httpx2_client(client: Any) -> bool:
     """Whether ``client`` is an ``httpx2.Client`` / ``httpx2.AsyncClient``."""
-    return type(client).__module__.split(".", 1)[0] == "httpx2" or any(
+    # The MRO starts with the type itself, then any httpx2 class it extends.
+    return any(
         cls.__module__.split(".", 1)[0] == "httpx2" for cls in type(client).__mro__
     )
 
