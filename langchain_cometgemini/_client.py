@@ -21,7 +21,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -434,9 +434,7 @@ class GeminiHTTP:
             failed = exc
         return flow.send(failed)
 
-    async def astream(
-        self, model: str, body: Body, timeout: Seconds = None
-    ) -> AsyncIterator[dict[str, Any]]:
+    async def astream(self, model: str, body: Body, timeout: Seconds = None) -> Events:
         """Async twin of :meth:`stream`; cancelling it closes the response."""
         url, send, flow = self._begin(
             model, _STREAM, body, asynchronous=True, timeout=timeout, streaming=True
@@ -500,7 +498,7 @@ class GeminiHTTP:
         while (body := hops.next_body()) is not None:
             # astream is an async generator: closed here, not at garbage
             # collection, when the caller stops early.
-            hop = cast(Events, self.astream(model, body, timeout))
+            hop = self.astream(model, body, timeout)
             async with contextlib.aclosing(hop):
                 async for event in hop:
                     yield hops.see(event)
