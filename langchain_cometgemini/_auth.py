@@ -133,9 +133,8 @@ class ApiKey(httpx.Auth):
         name = _FORMS[check_auth_header(form)][0]
         if key is None or any(h.lower() == name for h in headers or ()):
             return None
-        hidden = key if isinstance(key, SecretStr) else secret(key)
-        assert isinstance(hidden, SecretStr)
-        return cls(hidden, form)
+        # Hidden at once; the constructor strips and checks it.
+        return cls(key if isinstance(key, SecretStr) else SecretStr(key), form)
 
     def __repr__(self) -> str:
         return f"ApiKey({self._name}: ***)"
