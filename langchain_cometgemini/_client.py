@@ -257,13 +257,9 @@ class GeminiHTTP:
                 client.build_request("POST", **send, timeout=self.timeout)
             )
             response = client.send(request, stream=True, follow_redirects=False)
-            try:
-                yield response
-            finally:
-                response.close()
-            return
-        response = direct.handle_request(self._raw(send))
-        logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
+        else:
+            response = direct.handle_request(self._raw(send))
+            logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
         finally:
@@ -278,13 +274,9 @@ class GeminiHTTP:
                 client.build_request("POST", **send, timeout=self.timeout)
             )
             response = await client.send(request, stream=True, follow_redirects=False)
-            try:
-                yield response
-            finally:
-                await response.aclose()
-            return
-        response = await direct.handle_async_request(self._raw(send))
-        logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
+        else:
+            response = await direct.handle_async_request(self._raw(send))
+            logger.debug("POST %s: HTTP %d", send["url"], response.status_code)
         try:
             yield response
         finally:
