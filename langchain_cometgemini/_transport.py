@@ -311,7 +311,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raw = await _read(answer, limit + (limit >> 6) + 1024 if coded else limit)
         finally:
             answer.release()
-        raw_headers = answer.raw_headers
         if coded:
             try:
                 decoded = inflate(raw, coding, limit)
@@ -319,14 +318,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 raise httpx.DecodingError(f"{coding} body: {exc}") from None
             if decoded is None:
                 return httpx.Response(
-                    answer.status, headers=raw_headers, stream=_Bytes(raw)
+                    answer.status, headers=answer.raw_headers, stream=_Bytes(raw)
                 )
             raw = decoded
+        if answer.status == 200:
+            return Whole(200, answer.headers, raw)
+        raw_headers = answer.raw_headers
+        if coded:  # decoded above: its coding no longer applies
             raw_headers = tuple(
                 (k, v) for k, v in raw_headers if k.lower() != b"content-encoding"
             )
-        if answer.status == 200:
-            return Whole(200, answer.headers, raw)
         return httpx.Response(
             answer.status,
             headers=raw_headers,
