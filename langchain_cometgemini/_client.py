@@ -57,6 +57,7 @@ from langchain_cometgemini._retry import (
     SEND,
     Flow,
     RetryPolicy,
+    Whole,
     backoff,
     max_wait,
 )
@@ -325,16 +326,19 @@ class GeminiHTTP:
         except httpx.HTTPError as exc:
             return exc
 
-    def _read(self, response: httpx.Response) -> httpx.Response:
-        """``response`` read whole, up to ``max_response_bytes`` decompressed."""
+    def _read(self, response: httpx.Response) -> Whole:
+        """``response`` read whole, up to ``max_response_bytes`` decompressed:
+        what the policy reads of it (as the aiohttp lane answers).
+        """
         limit = self.limits.max_response_bytes
-        return _whole(response, b"".join(bounded(response.iter_bytes(), limit)))
+        body = b"".join(bounded(response.iter_bytes(), limit))
+        return Whole(response.status_code, response.headers, body)
 
-    async def _aread(self, response: httpx.Response) -> httpx.Response:
+    async def _aread(self, response: httpx.Response) -> Whole:
         """Async twin of :meth:`_read`."""
         limit = self.limits.max_response_bytes
         chunks = [chunk async for chunk in abounded(response.aiter_bytes(), limit)]
-        return _whole(response, b"".join(chunks))
+        return Whole(response.status_code, response.headers, b"".join(chunks))
 
     def _begin(
         self,
@@ -417,8 +421,8 @@ class GeminiHTTP:
         """
         try:
             with self._open(send) as response:
-                if response.status_code != 200:
-                    response = self._read(response)
+                if response.status_code != 200:  # an error answer, read whole
+                    return flow.send(self._read(response))
                 command = flow.send(response)
                 events = _events(response, url, self.limits)
                 return (yield from _deliver(flow, command, events))
@@ -439,8 +443,9 @@ class GeminiHTTP:
                 continue
             try:
                 async with self._aopen(send) as response:
-                    if response.status_code != 200:
-                        response = await self._aread(response)
+                    if response.status_code != 200:  # an error answer, read whole
+                        command = flow.send(await self._aread(response))
+                        continue
                     command = flow.send(response)
                     events = _aevents(response, url, self.limits)
                     async with contextlib.aclosing(events):
@@ -601,19 +606,6 @@ def _passed(events: list[Any], response: httpx.Response) -> Iterator[Any]:
         if type(event) is dict and event.get("error"):
             raise _error_event(event, response)
         yield event
-
-
-def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
-    """A read copy of ``response`` holding ``body`` (already decompressed)."""
-    headers = response.headers.copy()
-    headers.pop("content-encoding", None)
-    try:
-        request: httpx.Request | None = response.request
-    except RuntimeError:  # a response made by hand (a test's transport)
-        request = None
-    return httpx.Response(
-        response.status_code, headers=headers, content=body, request=request
-    )
 
 
 def _events(

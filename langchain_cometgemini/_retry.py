@@ -69,8 +69,9 @@ Outcome = Any  # httpx.Response, Whole, httpx.HTTPError, an event dict, or None
 
 
 class Whole(NamedTuple):
-    """A unary answer read whole without an ``httpx.Response`` (the aiohttp
-    lane, ``_transport.AiohttpTransport.post_whole``): what the policy reads.
+    """An answer read whole: what the policy reads of it. Made by the aiohttp
+    lane (``_transport.AiohttpTransport.post_whole``) without an
+    ``httpx.Response``, and by ``_client`` from one it read.
     """
 
     status_code: int
