@@ -264,17 +264,6 @@ def _intermediate(event: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``event`` without its first candidate's finish and token."""
     event = dict(event)
     candidates = list(event["candidates"])
-    candidate = {
-        k: v
-        for k, v in candidates[0].items()
-        if k
-        not in (
-            "finishReason",
-            "finish_reason",
-            "continuationToken",
-            "continuation_token",
-        )
-    }
-    candidates[0] = candidate
+    candidates[0] = {k: v for k, v in candidates[0].items() if k not in _HOP_END_KEYS}
     event["candidates"] = candidates
     return event
