@@ -135,6 +135,9 @@ class Hops:
         self.hops = 0  # continuations sent
         self.answers: list[dict[str, Any]] = []
         self._next: dict[str, Any] | None = self.body
+        # The request that was answered: a continuation resends it (a
+        # VALIDATED resend stays VALIDATED).
+        self._answered = self.body
         self._shown = False  # a stream event with content reached the caller
         self._carried: Any = None  # usage of finished hops not in answers
 
@@ -154,7 +157,7 @@ class Hops:
         if reason == MALFORMED and not shown and not self.answers:
             if self.retries_left > 0:
                 self.retries_left -= 1
-                self._next = _validated(self.body)
+                self._next = self._answered = _validated(self.body)
                 return True
             if self.malformed_retries:
                 logger.warning(
@@ -175,23 +178,15 @@ class Hops:
                 "and continue from response_metadata['continuation_token']."
             )
         self.hops += 1
-        base = self._next_base()
-        self._next = {**base, "continuationToken": token}
+        self._next = {**self._answered, "continuationToken": token}
         return True
-
-    def _next_base(self) -> dict[str, Any]:
-        # A continuation resends the request that was answered (a VALIDATED
-        # resend stays VALIDATED).
-        if self.retries_left < self.malformed_retries:
-            return _validated(self.body)
-        return self.body
 
     # -- unary -----------------------------------------------------------------
 
     def answer(self, answer: dict[str, Any]) -> None:
         """One hop's unary answer."""
-        goes_on = self._after(_candidate(answer), shown=False)
-        if goes_on and _finish(_candidate(answer)) == MALFORMED:
+        candidate = _candidate(answer)
+        if self._after(candidate, shown=False) and _finish(candidate) == MALFORMED:
             # Asked again: this answer is dropped, but it was billed.
             self._carried = sum_usage(self._carried, answer.get("usageMetadata"))
             return

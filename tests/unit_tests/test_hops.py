@@ -255,3 +255,33 @@ def test_no_resend(
     message = model.bind_tools(tools).invoke("Weather?")
     assert len(emulator.requests) == 1
     assert message.response_metadata["finish_reason"] == "MALFORMED_FUNCTION_CALL"
+
+
+def test_a_continuation_resends_the_request_that_was_answered() -> None:
+    """After a VALIDATED resend, each continuation stays VALIDATED; without
+    one, it resends the caller's request as it was."""
+    from langchain_cometgemini._hops import Hops
+
+    def answer(reason: str, token: str | None = None) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"parts": []}, "finishReason": reason}
+        if token:
+            candidate["continuationToken"] = token
+        return {"candidates": [candidate]}
+
+    asked = {"contents": WEATHER_ASK, "tools": TOOLS, "toolConfig": {"x": 1}}
+    validated_ask = {
+        **asked,
+        "toolConfig": {"x": 1, "functionCallingConfig": {"mode": "VALIDATED"}},
+    }
+    for malformed, expected in [(True, validated_ask), (False, asked)]:
+        hops = Hops(asked, continuation=True, max_continuations=3, malformed_retries=1)
+        assert hops.next_body() == asked
+        if malformed:
+            hops.answer(answer("MALFORMED_FUNCTION_CALL"))
+            assert hops.next_body() == validated_ask
+        for n in (1, 2):
+            hops.answer(answer("CONTINUATION", f"t{n}"))
+            assert hops.next_body() == {**expected, "continuationToken": f"t{n}"}
+        hops.answer(answer("STOP"))
+        assert hops.next_body() is None
+        assert asked["toolConfig"] == {"x": 1}  # the caller's request untouched
