@@ -35,6 +35,7 @@ __all__ = [
     "Delta",
     "Item",
     "close",
+    "is_closing",
     "mend",
     "record",
 ]
@@ -163,7 +164,7 @@ def _record(call: Call, state: CallState, out: list[Item]) -> None:
         return
     if current is not None:
         close(state, out)
-    if not (call.name or call.partial or call.args or call.will_continue):
+    if is_closing(call):
         return  # a stray closing part: never an extra call
     current = state.assembly = Assembly(
         call.id, call.name, call.signature, _index(state), state.max_call_pieces
@@ -174,6 +175,13 @@ def _record(call: Call, state: CallState, out: list[Item]) -> None:
         return
     delta = Delta(call.id, call.name, _delta(current), call.signature, call.id)
     out.append(Item(current.slot, delta, None))
+
+
+def is_closing(call: Call) -> bool:
+    """The empty ``functionCall`` part that closes a streamed call: no name,
+    no arguments, not continued.
+    """
+    return not (call.name or call.partial or call.args or call.will_continue)
 
 
 def close(state: CallState, out: list[Item], signature: str | None = None) -> None:

@@ -34,7 +34,15 @@ from langchain_core.messages.tool import (
 )
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from langchain_cometgemini._calls import SURROGATE, Assembly, Item, close, mend, record
+from langchain_cometgemini._calls import (
+    SURROGATE,
+    Assembly,
+    Item,
+    close,
+    is_closing,
+    mend,
+    record,
+)
 from langchain_cometgemini._errors import GeminiStreamError
 from langchain_cometgemini._limits import MAX_CALL_PIECES
 from langchain_cometgemini._parts import (
@@ -209,9 +217,7 @@ def _continues_or_closes(call: Call, state: StreamState) -> bool:
     """
     if call.partial is None:
         return False
-    return state.assembly is not None or not (
-        call.partial or call.args or call.will_continue
-    )
+    return state.assembly is not None or is_closing(call)
 
 
 _TEXTS = frozenset({"text", "thinking"})
