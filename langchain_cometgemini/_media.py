@@ -25,6 +25,7 @@ from langchain_cometgemini._wire import FileData, Part
 
 __all__ = [
     "MEDIA_TYPES",
+    "PART_OPTION_KEYS",
     "SOURCE_TYPES",
     "Media",
     "block_url",
@@ -341,6 +342,8 @@ _OPTIONS = (
     ("media_resolution", "mediaResolution", _resolution),
     ("video_metadata", "videoMetadata", _video),
 )
+PART_OPTION_KEYS = tuple((snake_key, wire_key) for snake_key, wire_key, _ in _OPTIONS)
+"""The per-part options :func:`part_options` reads: (snake_case, wire) keys."""
 
 
 def part_options(extras: Mapping[str, Any], kind: str) -> Part:

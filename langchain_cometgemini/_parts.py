@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from langchain_cometgemini._media import (
     MEDIA_TYPES,
+    PART_OPTION_KEYS,
     SOURCE_TYPES,
     Media,
     block_url,
@@ -276,14 +277,10 @@ def with_signature(part: Part, block: Mapping[str, Any]) -> Part:
     return part
 
 
-_MEDIA_OPTIONS = ("media_resolution", "video_metadata")
-_WIRE_OPTIONS = ("mediaResolution", "videoMetadata")
-
-
 def _text_part(block: Mapping[str, Any], media: Media) -> Part:
     raw = block.get("extras")
     extras: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    given = [k for k in _MEDIA_OPTIONS if k in extras]
+    given = [k for k, _ in PART_OPTION_KEYS if k in extras]
     if given:
         # Refused as video_metadata on an image is: the option would be
         # dropped (text has no input resolution), never silently.
@@ -295,7 +292,9 @@ def _text_part(block: Mapping[str, Any], media: Media) -> Part:
     # In the wire's spelling, an answer's own text part carried it (the
     # parser keeps unknown fields in extras): it goes back as it came, so a
     # message the package made can always be sent (_media.part_options).
-    part.update({k: extras[k] for k in _WIRE_OPTIONS if extras.get(k) is not None})
+    part.update(
+        {k: extras[k] for _, k in PART_OPTION_KEYS if extras.get(k) is not None}
+    )
     return with_signature(part, block)  # type: ignore[arg-type]
 
 
