@@ -85,6 +85,7 @@ installed ``ModelProfile`` declares, so older versions see no unknown key.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, NamedTuple
 
@@ -323,9 +324,13 @@ def _name(model: str) -> str:
     return model.rsplit("/", 1)[-1].strip().lower()
 
 
+@functools.lru_cache(maxsize=64)
 def generation(model: str) -> str | None:
     """:data:`GENERATION_3` for Gemini N >= 3 and the ``-latest`` aliases,
     :data:`GENERATION_2_5` for Gemini 2.5, else ``None`` (fields sent as given).
+
+    Cached: a call asks it three times (thinking config, signature
+    placeholder, tool config) of the one model id.
 
     ``gemini-4-argon``, ``gemini-3.8-flash``, ``models/gemini-pro-latest``:
     ``"3"``. Decides the thinking field and whether the Gemini 3 signature
