@@ -17,8 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini._profiles import model_data
-from langchain_cometgemini._request import model_generation
+from langchain_cometgemini import _profiles
 from langchain_cometgemini._settings import TABLE, SettingsTable
 
 __all__ = [
@@ -55,7 +54,7 @@ def _model_levels(model: str) -> tuple[str, ...] | None:
     or its family's defaults); ``None`` when the model belongs to no known
     family (levels are sent as given).
     """
-    profile = model_data(model)
+    profile = _profiles.model_data(model)
     if profile is None:
         return None
     return tuple(profile.get("reasoning_effort_levels") or ())
@@ -200,7 +199,7 @@ def generation_config(
 ) -> dict[str, Any]:
     """Settings (python names, validated values) -> ``generationConfig``.
 
-    ``generation`` is the model's generation (``_request.model_generation``).
+    ``generation`` is the model's generation (``_profiles.generation``).
     Settings missing from ``options`` count as unset. ``model_kwargs`` entries
     are merged last, so any field this package does not model yet can still be
     sent. See https://ai.google.dev/api/generate-content#generationconfig
@@ -217,7 +216,7 @@ def request_settings(
     thinking field). See https://ai.google.dev/api/generate-content#request-body
     """
     model = options["model"]
-    body, config = _build(options, model_generation(model), model, table)
+    body, config = _build(options, _profiles.generation(model), model, table)
     if config:
         body["generationConfig"] = config
     return body

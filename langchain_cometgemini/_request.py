@@ -45,23 +45,12 @@ __all__ = [
     "SKIP_SIGNATURE",
     "build_contents",
     "media_urls",
-    "model_generation",
 ]
 
 SKIP_SIGNATURE = "skip_thought_signature_validator"
 """Documented placeholder for a Gemini 3 function call with no signature of its
 own (history written by hand or by another provider). See
 https://ai.google.dev/gemini-api/docs/thought-signatures#faqs"""
-
-
-def model_generation(model: str) -> str | None:
-    """``"3"`` for Gemini N >= 3 and the ``-latest`` aliases, ``"2.5"`` for
-    Gemini 2.5, else ``None``: the family rule of ``_profiles.generation``.
-
-    Decides which thinking field the model takes and whether the Gemini 3
-    signature placeholder applies.
-    """
-    return generation(model)
 
 
 # -- content blocks ------------------------------------------------------------
@@ -311,7 +300,7 @@ def build_contents(
     alternate); the ToolMessages of one step become one ``user`` turn.
     """
     media = media or {}
-    placeholder = model_generation(model) == "3"
+    placeholder = generation(model) == "3"
     system: list[Part] = []
     contents: list[dict[str, Any]] = []
     call_names: dict[str, str] = {}

@@ -77,12 +77,11 @@ from langchain_cometgemini._limits import (
     Limits,
 )
 from langchain_cometgemini._media_guard import Budget
-from langchain_cometgemini._profiles import profile_for
+from langchain_cometgemini._profiles import generation, profile_for
 from langchain_cometgemini._request import (
     MAX_INLINE_BYTES,
     build_contents,
     media_urls,
-    model_generation,
 )
 from langchain_cometgemini._response import (
     StreamState,
@@ -612,7 +611,7 @@ class ChatCometGemini(BaseChatModel, RequestSettings):
         if tools:
             body["tools"] = tools
         choice = combined_tool_config(
-            tools, request.get("tool_config"), model_generation(model)
+            tools, request.get("tool_config"), generation(model)
         )
         settings = request_settings(options, _TABLE)
         retrieval = settings.pop("toolConfig", None)  # merged with the choice
