@@ -61,11 +61,17 @@ def _tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4) if text else 0
 
 
-def _usage(prompt: int, output: int, thoughts: int = 0) -> dict[str, Any]:
+def _usage(
+    prompt: int, output: int, thoughts: int = 0, **details: Any
+) -> dict[str, Any]:
+    """``usageMetadata`` for these token counts; ``details``: per-modality
+    lists (``promptTokensDetails=...``) placed before ``thoughtsTokenCount``.
+    """
     usage: dict[str, Any] = {
         "promptTokenCount": prompt,
         "candidatesTokenCount": output,
         "totalTokenCount": prompt + output + thoughts,
+        **details,
     }
     if thoughts:
         usage["thoughtsTokenCount"] = thoughts

@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini.testing._replies import _tokens
+from langchain_cometgemini.testing._replies import _tokens, _usage
 
 __all__ = ["CACHED_TOKENS", "MEDIA_TOKENS", "shape", "usage_of"]
 
@@ -181,14 +181,13 @@ def usage_of(
             modality = _modality(part) or "TEXT"
             tokens = _tokens(part.get("text", "") or json.dumps(part))
             output[modality] = output.get(modality, 0) + tokens
-    prompt_count, output_count = sum(prompt.values()), sum(output.values())
     usage.update(
-        promptTokenCount=prompt_count,
-        candidatesTokenCount=max(output_count, 1),
-        totalTokenCount=prompt_count + max(output_count, 1) + thoughts,
-        promptTokensDetails=_details(prompt),
-        candidatesTokensDetails=_details(output or {"TEXT": 1}),
+        _usage(
+            sum(prompt.values()),
+            max(sum(output.values()), 1),
+            thoughts,
+            promptTokensDetails=_details(prompt),
+            candidatesTokensDetails=_details(output or {"TEXT": 1}),
+        )
     )
-    if thoughts:
-        usage["thoughtsTokenCount"] = thoughts
     return usage
