@@ -56,9 +56,13 @@ def _one_part_events(
     return events
 
 
+_CHARS_PER_TOKEN = 4
+"""The emulator's token estimate: four characters a token."""
+
+
 def _tokens(text: str) -> int:
-    """Rough token estimate (4 characters a token), at least 1 for any text."""
-    return max(1, (len(text) + 3) // 4) if text else 0
+    """Rough token estimate (:data:`_CHARS_PER_TOKEN`), at least 1 for any text."""
+    return max(1, (len(text) + _CHARS_PER_TOKEN - 1) // _CHARS_PER_TOKEN) if text else 0
 
 
 def _usage(

@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_cometgemini.testing._replies import _tokens, _usage
+from langchain_cometgemini.testing._replies import _CHARS_PER_TOKEN, _tokens, _usage
 
 __all__ = ["CACHED_TOKENS", "MEDIA_TOKENS", "shape", "usage_of"]
 
@@ -40,7 +40,6 @@ smallest cache the service creates for Gemini 2.5 Flash."""
 MEDIA_TOKENS = 258
 """Tokens one media part counts: what Gemini counts for an image (and a PDF
 page) of up to 384 pixels a side."""
-_CHARS_PER_TOKEN = 4
 _SAFETY = (
     "HARM_CATEGORY_HARASSMENT",
     "HARM_CATEGORY_HATE_SPEECH",
