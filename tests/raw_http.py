@@ -35,6 +35,14 @@ def _recv(conn: socket.socket) -> bytes:
     return piece
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused
+    (until something binds it, as a server told to use it will)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class CannedServer:
     """Answers every POST with ``status``, ``body`` and ``coding`` (settable
     between requests, one connection each); notes each request's head."""

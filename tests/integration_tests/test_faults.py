@@ -31,6 +31,7 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.raw_http import free_port
 from tests.recordings import events, load, text_of
 
 KEY = "fault-test-key"
@@ -182,17 +183,11 @@ def test_error_body_that_is_not_json_keeps_the_server_words(
 # -- broken connections ------
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("mode", list(MODES))
 def test_connection_refused_is_retried_then_clear(
     waits: list[float], mode: str
 ) -> None:
-    llm = _llm(f"http://127.0.0.1:{_closed_port()}", max_retries=2)
+    llm = _llm(f"http://127.0.0.1:{free_port()}", max_retries=2)
     with pytest.raises(GeminiConnectionError, match="Could not complete the request"):
         MODES[mode](llm)
     assert len(waits) == 2  # three attempts, two waits

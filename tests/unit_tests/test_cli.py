@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.raw_http import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "langchain_cometgemini.testing"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -27,12 +29,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CLI, *args], env=ENV, capture_output=True, text=True, timeout=60, check=False
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_help_lists_the_options_and_exits_cleanly() -> None:

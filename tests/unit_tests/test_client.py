@@ -8,7 +8,6 @@ timeouts, refused connections and truncated streams use real loopback sockets
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -39,6 +38,7 @@ from langchain_cometgemini._errors import (
     GeminiTimeoutError,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.raw_http import free_port
 
 from .replay_server import ReplayServer
 
@@ -478,15 +478,9 @@ def async_path(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {"async_transport": request.param}
 
 
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_connection_refused_raises_after_retries(sleeps: list[float]) -> None:
     llm = ChatCometGemini(
-        api_key=KEY, base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=2
+        api_key=KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=2
     )
     with pytest.raises(GeminiConnectionError) as info:
         llm.invoke("hi")
@@ -499,7 +493,7 @@ async def test_async_connection_refused_raises_after_retries(
 ) -> None:
     llm = ChatCometGemini(
         api_key=KEY,
-        base_url=f"http://127.0.0.1:{_closed_port()}",
+        base_url=f"http://127.0.0.1:{free_port()}",
         max_retries=1,
         **async_path,
     )
@@ -510,7 +504,7 @@ async def test_async_connection_refused_raises_after_retries(
 
 def test_stream_connection_refused(sleeps: list[float]) -> None:
     llm = ChatCometGemini(
-        api_key=KEY, base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=1
+        api_key=KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=1
     )
     with pytest.raises(GeminiConnectionError):
         list(llm.stream("hi"))

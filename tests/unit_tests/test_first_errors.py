@@ -7,7 +7,6 @@ a base_url pasted with its API version.
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import httpx
@@ -15,20 +14,13 @@ import pytest
 
 from langchain_cometgemini import ChatCometGemini, GeminiConnectionError, demo
 from langchain_cometgemini.testing import GeminiEmulator
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (connections are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from tests.raw_http import free_port
 
 # -- connection failures ---------------------------------------------------------
 
 
 def test_refused_connection_names_base_url_and_its_env_var(sleeps: Any) -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     llm = ChatCometGemini(base_url=url, api_key="k", max_retries=0)
     with pytest.raises(GeminiConnectionError) as info:
         llm.invoke("hi")
@@ -43,7 +35,7 @@ def test_demo_without_network_says_how_to_run_offline(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], sleeps: Any
 ) -> None:
     monkeypatch.setenv("COMETAPI_KEY", "sk-test")
-    monkeypatch.setenv("COMETAPI_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("COMETAPI_BASE_URL", f"http://127.0.0.1:{free_port()}")
     assert demo.main() == 1
     err = capsys.readouterr().err
     assert "Could not reach the service" in err

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import logging
 import pickle
-import socket
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from langchain_cometgemini._errors import (
     GeminiPermissionDeniedError,
 )
 from langchain_cometgemini.testing import GeminiEmulator, Reply
+from tests.raw_http import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
 
@@ -119,11 +119,8 @@ def test_stream_error_does_not_carry_key(emulator: GeminiEmulator) -> None:
 
 
 def test_connection_error_does_not_carry_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     llm = ChatCometGemini(
-        api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_retries=0
+        api_key=KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=0
     )
     with pytest.raises(GeminiConnectionError) as info:
         llm.invoke("hi")
