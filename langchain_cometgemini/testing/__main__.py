@@ -79,10 +79,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Serve until interrupted, or run the command against the emulator."""
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not 0 <= args.port <= 65535:
-        parser().error(f"--port must be 0-65535, got {args.port}")
+        cli.error(f"--port must be 0-65535, got {args.port}")
     emulator = GeminiEmulator(host=args.host, port=args.port, any_model=args.any_model)
     try:
         emulator.start()
