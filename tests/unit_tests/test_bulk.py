@@ -148,6 +148,8 @@ def test_ray_actor_answers_a_batch_in_order(emulator: GeminiEmulator) -> None:
     assert json.loads(out["record"][2])["answer"] == "Echo: c"
     assert out["record"][1] == "" and "bad prompt" in out["error"][1]
     assert out["error"][0] == out["error"][2] == ""
+    # A bad request is an error no retry can fix (run_on_ray counts those).
+    assert out["unfixable"] == [False, True, False]
 
 
 def test_ray_module_imports_without_ray() -> None:

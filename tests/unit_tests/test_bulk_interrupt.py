@@ -215,36 +215,6 @@ def test_the_streak_rule_run_bulk_and_run_on_ray_share() -> None:
     assert not summary.ok
 
 
-def _refusals(request: RecordedRequest) -> Reply | None:
-    if "overflow" in request.last_user_text:
-        return Reply.error(
-            400, "The input token count exceeds the maximum number of tokens allowed."
-        )
-    if "bad" in request.last_user_text:
-        return Reply.error(400, "Bad prompt.")
-    return None
-
-
-def test_a_ray_actor_marks_the_errors_no_retry_can_fix() -> None:
-    """The ``unfixable`` column run_on_ray counts its streak from (the actor
-    is a plain class: called here without Ray)."""
-    from langchain_cometgemini.bulk_ray import GeminiActor
-
-    with GeminiEmulator(_refusals) as emulator:
-        actor = GeminiActor(
-            {"base_url": emulator.url, "api_key": "k", "max_retries": 0}
-        )
-        try:
-            out = actor({"id": [1, 2, 3], "prompt": ["ok", "overflow", "bad"]})
-        finally:
-            actor.loop.run_until_complete(actor.llm.aclose())
-            actor.loop.close()
-    assert out["id"] == [1, 2, 3]
-    assert out["unfixable"] == [False, False, True]
-    assert out["error"][0] == "" and json.loads(out["record"][0])["answer"]
-    assert out["error"][1] and out["error"][2] and out["record"][1:] == ["", ""]
-
-
 # -- optional dependencies ----------------------------------------------------
 
 
