@@ -12,7 +12,6 @@ memory bounds are checked in a child process under an address-space limit
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import os
@@ -35,6 +34,7 @@ from tests.integration_tests.test_relay import (
     UNARY,
     UNARY_TEXT,
     Server,
+    _ask,
     http,
     run,
     server,
@@ -144,14 +144,6 @@ def _image(size: int) -> bytes:
     return http(200, body, "image/png")
 
 
-def _ask_many(mode: str, llm: ChatCometGemini, urls: list[str]) -> Any:
-    blocks = [{"type": "image", "url": url} for url in urls]
-    message = {"role": "user", "content": blocks}
-    if mode == "invoke":
-        return llm.invoke([message])
-    return asyncio.run(llm.ainvoke([message]))
-
-
 @pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
 def test_media_bytes_are_counted_across_downloads_as_they_arrive(
     server: Server, mode: str
@@ -162,7 +154,7 @@ def test_media_bytes_are_counted_across_downloads_as_they_arrive(
     urls = [f"{server.url}/{i}.png" for i in range(40)]
     llm = _llm(server.url, allow_private_media_urls=True, max_media_bytes=1_000_000)
     with pytest.raises(ValueError) as info:
-        _ask_many(mode, llm, urls)
+        _ask(mode, llm, *urls)
     text = str(info.value)
     assert "max_media_bytes=1,000,000" in text
     assert "with this request's other media" in text
@@ -177,7 +169,7 @@ def test_media_within_the_budget_is_sent(server: Server) -> None:
         _image(300_000), _image(300_000), http(200, json.dumps(UNARY).encode())
     )
     llm = _llm(server.url, allow_private_media_urls=True, max_media_bytes=1_000_000)
-    answer = _ask_many("invoke", llm, [f"{server.url}/a.png", f"{server.url}/b.png"])
+    answer = _ask("invoke", llm, f"{server.url}/a.png", f"{server.url}/b.png")
     assert answer.text == UNARY_TEXT
 
 
@@ -185,7 +177,7 @@ def test_the_declared_length_counts_against_what_is_left(server: Server) -> None
     server.queue(_image(600_000), _image(600_000))
     llm = _llm(server.url, allow_private_media_urls=True, max_media_bytes=1_000_000)
     with pytest.raises(ValueError, match=r"\(600000 bytes\)"):
-        _ask_many("invoke", llm, [f"{server.url}/a.png", f"{server.url}/b.png"])
+        _ask("invoke", llm, f"{server.url}/a.png", f"{server.url}/b.png")
 
 
 # -- the checked address is the connected address (DNS rebinding) -------------------
@@ -250,7 +242,7 @@ def test_dns_rebinding_reaches_only_the_checked_address(
     good, evil = rebinding
     server.queue(http(200, json.dumps(UNARY).encode()))
     url = f"http://rebind.test:{good.port}/a.png"
-    assert _ask_many(mode, _llm(server.url), [url]).text == UNARY_TEXT
+    assert _ask(mode, _llm(server.url), url).text == UNARY_TEXT
     assert evil.seen == []  # the attacker's address was never reached
     assert _hosts(good) == [f"rebind.test:{good.port}"]  # the name kept for Host
 
@@ -265,7 +257,7 @@ def test_every_redirect_hop_is_pinned(
     hop, evil_hop = _pair(moved, http(302, b"", location=server.url))
     server.queue(http(200, json.dumps(UNARY).encode()))
     url = f"http://first.test:{hop.port}/a.png"
-    assert _ask_many(mode, _llm(server.url), [url]).text == UNARY_TEXT
+    assert _ask(mode, _llm(server.url), url).text == UNARY_TEXT
     assert (_hosts(hop), evil_hop.seen) == ([f"first.test:{hop.port}"], [])
     assert (_hosts(good), evil.seen) == ([f"second.test:{good.port}"], [])
     hop._sock.close()

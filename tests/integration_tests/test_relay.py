@@ -464,8 +464,9 @@ def test_redirect_to_another_origin_never_gets_the_key(
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
-def _ask(mode: str, llm: ChatCometGemini, url: str) -> Any:
-    message = {"role": "user", "content": [{"type": "image", "url": url}]}
+def _ask(mode: str, llm: ChatCometGemini, *urls: str) -> Any:
+    """The answer through ``mode`` to a message of images at ``urls``."""
+    message = {"role": "user", "content": [{"type": "image", "url": u} for u in urls]}
     mode, llm = _transport(mode, llm)
     if mode == "invoke":
         return llm.invoke([message])
