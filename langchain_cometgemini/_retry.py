@@ -2,7 +2,8 @@
 
 Written once, without I/O, as a generator of commands (httpx's ``auth_flow``
 is the model): the flow yields :data:`SEND` and is sent back what the attempt
-got (an ``httpx.Response`` or the ``httpx.HTTPError`` it raised); it yields a
+got (an answer read whole, :class:`Whole`; a stream's 200 ``httpx.Response``,
+unread; or the ``httpx.HTTPError`` it raised); it yields a
 ``float`` to ask for a wait before the next attempt, raises the error to give
 up, and returns the answer. ``_client.GeminiHTTP`` runs it with thin sync and
 async drivers, for unary calls and for streams alike, so a change of policy
